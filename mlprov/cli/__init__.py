@@ -1,0 +1,45 @@
+"""The `mlprov` command line: a thin layer over the library, one module per command group.
+
+Exit codes: 0 success, 1 handled failure (one line on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from mlprov.errors import MlprovError
+
+app = typer.Typer(
+    name="mlprov",
+    help="Provenance analytics for production ML pipelines (MLMD -> Neo4j -> graphlets).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from mlprov.cli import corpus, graphlets, load, queries, server
+
+    app.add_typer(server.app, name="server")
+    app.add_typer(corpus.app, name="corpus")
+    app.add_typer(graphlets.app, name="graphlets")
+    app.add_typer(queries.app, name="queries")
+    app.command("load")(load.load)
+    app.command("analyze")(queries.analyze)
+
+
+_register()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("neo4j").setLevel(logging.WARNING)
+    try:
+        app()
+    except MlprovError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,76 @@
+"""Where Neo4j is: the NEO4J_* environment variables when set, else the local server.
+
+Credentials are read from the environment or the local server's password file and are never
+logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import neo4j
+
+from mlprov.errors import ServerError
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to reach one Neo4j database."""
+
+    uri: str
+    user: str = "neo4j"
+    password: str | None = field(default=None, repr=False)
+    database: str = "neo4j"
+
+    def driver(self) -> neo4j.Driver:
+        auth = (self.user, self.password) if self.password is not None else None
+        return neo4j.GraphDatabase.driver(self.uri, auth=auth, connection_timeout=10)
+
+
+def target_from_env() -> Target | None:
+    """The target named by NEO4J_URI (with NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE), if set."""
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        return None
+    return Target(
+        uri=uri,
+        user=os.environ.get("NEO4J_USER", "neo4j"),
+        password=os.environ.get("NEO4J_PASSWORD"),
+        database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+    )
+
+
+def resolve_target() -> Target:
+    """NEO4J_* from the environment, else the local server started by `mlprov server start`."""
+    target = target_from_env()
+    if target is not None:
+        return target
+    from mlprov.server.local import LocalServer
+
+    return LocalServer.default().target()
+
+
+@contextmanager
+def open_driver(target: Target | None = None) -> Iterator[tuple[neo4j.Driver, str]]:
+    """A verified driver and its database name; a clear ServerError when Neo4j cannot be reached."""
+    target = target or resolve_target()
+    driver = target.driver()
+    try:
+        try:
+            driver.verify_connectivity()
+        except neo4j.exceptions.AuthError as exc:
+            raise ServerError(
+                f"Neo4j at {target.uri} refused the credentials for user {target.user!r}: "
+                "check NEO4J_USER / NEO4J_PASSWORD"
+            ) from exc
+        except (neo4j.exceptions.ServiceUnavailable, OSError) as exc:
+            raise ServerError(
+                f"cannot reach Neo4j at {target.uri}: start it with `mlprov server start` "
+                "or set NEO4J_URI"
+            ) from exc
+        yield driver, target.database
+    finally:
+        driver.close()

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One entry point for a fresh clone: sets up everything the project needs, then runs a job.
+#   scripts/run.sh demo    local Neo4j, synthetic corpus, load, graphlets, analyses, report
+#   scripts/run.sh test    the whole test suite, integration tests against a real Neo4j included
+#   scripts/run.sh setup   only the set-up
+# Needs Python 3.11+, Java 17+ and Maven on the PATH; installs the rest into .venv (and, for the
+# browser tests, Debian's chromium when it is missing and we may install it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+job="${1:-demo}"
+shift || true
+
+python_bin="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setting up .venv with $($python_bin --version)" >&2
+  "$python_bin" -m venv .venv
+fi
+stamp=.venv/.mlprov-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip >&2
+  .venv/bin/python -m pip install --quiet -e ".[dev]" >&2
+  touch "$stamp"
+fi
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser tests" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "chromium is missing: install Debian's chromium (apt-get install chromium) for the browser tests" >&2
+    return 1
+  fi
+}
+
+case "$job" in
+  setup)
+    .venv/bin/mlprov server assemble
+    ;;
+  demo)
+    exec .venv/bin/mlprov demo "$@"
+    ;;
+  test)
+    ensure_chromium
+    .venv/bin/mlprov server assemble
+    exec .venv/bin/python -m pytest "$@"
+    ;;
+  *)
+    echo "usage: scripts/run.sh demo|test|setup [args...]" >&2
+    exit 2
+    ;;
+esac
