@@ -1,0 +1,45 @@
+"""Run a stored query by name and get a pandas DataFrame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from mlprov import queries
+from mlprov.connection import Target, open_driver
+
+
+def run(name: str, target: Target | None = None, **params: Any) -> pd.DataFrame:
+    """Run the stored query `name` (e.g. ``"corpus_summary"``) against NEO4J_* / the local server."""
+    with open_driver(target) as (driver, database):
+        return queries.run_df(driver, database, name, **params)
+
+
+def coerce(query: queries.StoredQuery, raw: dict[str, str]) -> dict[str, Any]:
+    """Turn `-p key=value` strings into the types the query header declares."""
+    values: dict[str, Any] = {}
+    for key, text in raw.items():
+        param = query.params.get(key)
+        kind = param.type if param else "string"
+        values[key] = _coerce_one(key, text, kind)
+    return values
+
+
+def _coerce_one(key: str, text: str, kind: str) -> Any:
+    if text.lower() in ("null", "none", ""):
+        return None
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "bool":
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if kind == "list":
+            return [item.strip() for item in text.split(",") if item.strip()]
+    except ValueError as exc:
+        raise queries.QueryError(f"parameter {key}: {text!r} is not a valid {kind}") from exc
+    return text

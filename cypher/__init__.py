@@ -1,0 +1,1 @@
+"""The stored Cypher queries, shipped as package data (see mlprov.queries)."""

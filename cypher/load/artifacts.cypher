@@ -1,0 +1,7 @@
+// name: artifacts
+// summary: Write a batch of MLMD artifacts.
+// mode: write
+// params: {rows: {type: list, doc: artifact rows}}
+UNWIND $rows AS row
+MERGE (a:Artifact {uid: row.uid})
+SET a = row

@@ -1,0 +1,7 @@
+// name: contexts
+// summary: Write a batch of MLMD contexts.
+// mode: write
+// params: {rows: {type: list, doc: context rows}}
+UNWIND $rows AS row
+MERGE (c:Context {uid: row.uid})
+SET c = row

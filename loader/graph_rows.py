@@ -1,0 +1,156 @@
+"""Turn MLMD rows (from mlprov.loader.mlmd) into the property maps the load queries write.
+
+SPEC §2 fixes the rules: uids namespaced by source, operator and category from the mapping,
+state, times, Trainer node, span, and cost with its basis.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlprov.loader.mlmd import execution_state
+from mlprov.loader.operators import OperatorMap
+
+ARTIFACT_LIFTED = {
+    # property name -> (graph property, converter)
+    "span": ("span", "int"),
+    "pushed": ("pushed", "int"),
+    "blessed": ("blessed", "int"),
+    "model_type": ("model_type", "str"),
+    "input_fingerprint": ("input_fingerprint", "str"),
+    "drift_score": ("drift_score", "float"),
+}
+EXECUTION_LIFTED = ("module_file", "module_path", "train_args", "eval_args", "custom_config", "component_id")
+
+
+def uid(source: str, kind: str, key: Any) -> str:
+    return f"{source}:{kind}:{key}"
+
+
+def _convert(value: Any, kind: str) -> Any:
+    try:
+        if kind == "int":
+            return int(float(value)) if isinstance(value, str) else int(value)
+        if kind == "float":
+            return float(value)
+    except (TypeError, ValueError):
+        return None
+    return str(value)
+
+
+def _props_json(properties: dict[str, Any]) -> str | None:
+    return json.dumps(properties, sort_keys=True, default=str) if properties else None
+
+
+def artifact_row(source: str, row: dict) -> dict:
+    props = row["properties"]
+    node = {
+        "uid": uid(source, "a", row["mlmd_id"]),
+        "source": source,
+        "mlmd_id": row["mlmd_id"],
+        "type": row["type"],
+        "name": row["name"],
+        "uri": row["uri"],
+        "state": row["state"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "props": _props_json(props),
+    }
+    for name, (prop, kind) in ARTIFACT_LIFTED.items():
+        if props.get(name) is not None:
+            node[prop] = _convert(props[name], kind)
+    return node
+
+
+def trainer_node(row: dict, pipeline: str, operator: str) -> str:
+    """The chain key: node context (minus the `<pipeline>.` prefix), else component_id, else operator."""
+    node_context = row["node_context"]
+    if node_context:
+        prefix = f"{pipeline}."
+        return node_context[len(prefix):] if node_context.startswith(prefix) else node_context
+    component_id = row["properties"].get("component_id")
+    return str(component_id) if component_id else operator
+
+
+def cost(state: str, props: dict[str, Any], created_at: int | None, ended_at: int | None) -> tuple[float, str]:
+    """SPEC §2: CACHED costs 0; else cpu_seconds; else wall time; else 0 with basis unknown."""
+    if state == "CACHED":
+        return 0.0, "cached"
+    cpu = props.get("cpu_seconds")
+    if isinstance(cpu, (int, float)) and not isinstance(cpu, bool):
+        return float(cpu), "cpu"
+    if created_at is not None and ended_at is not None and ended_at >= created_at:
+        return (ended_at - created_at) / 1000.0, "wall"
+    return 0.0, "unknown"
+
+
+class ExecutionNormaliser:
+    """Knows the store's pipelines, so each execution lands in one (SPEC §2)."""
+
+    def __init__(self, source: str, pipeline_names: list[str], operators: OperatorMap):
+        self.source = source
+        self.operators = operators
+        # A store without `pipeline` contexts is one pipeline named after its source; an execution
+        # of a store with exactly one pipeline that lacks the association still belongs to it.
+        self.default_pipeline = pipeline_names[0] if len(set(pipeline_names)) == 1 else source
+
+    def row(self, row: dict) -> dict:
+        props = row["properties"]
+        operator, category = self.operators.classify(row["type"])
+        pipeline = row["pipeline_context"] or self.default_pipeline
+        state = execution_state(row)
+        cost_s, basis = cost(state, props, row["created_at"], row["ended_at"])
+        node = {
+            "uid": uid(self.source, "e", row["mlmd_id"]),
+            "source": self.source,
+            "mlmd_id": row["mlmd_id"],
+            "type": row["type"],
+            "operator": operator,
+            "category": category,
+            "name": row["name"],
+            "state": state,
+            "created_at": row["created_at"],
+            "ended_at": row["ended_at"],
+            "cost_s": cost_s,
+            "cost_basis": basis,
+            "pipeline": pipeline,
+            "node": trainer_node(row, pipeline, operator),
+            "props": _props_json(props),
+        }
+        for name in EXECUTION_LIFTED:
+            if props.get(name) is not None:
+                node[name] = str(props[name])
+        return {"uid": node["uid"], "pipeline_uid": uid(self.source, "p", pipeline), "node": node}
+
+
+def context_row(source: str, row: dict) -> dict:
+    return {
+        "uid": uid(source, "c", row["mlmd_id"]),
+        "source": source,
+        "mlmd_id": row["mlmd_id"],
+        "type": row["type"],
+        "name": row["name"],
+        "created_at": row["created_at"],
+        "props": _props_json(row["properties"]),
+    }
+
+
+def event_row(source: str, row: dict) -> dict:
+    return {
+        "artifact": uid(source, "a", row["artifact_id"]),
+        "execution": uid(source, "e", row["execution_id"]),
+        "event_id": row["event_id"],
+        "event_type": row["event_type"],
+        "key": row["key"],
+        "index": row["index"],
+        "at": row["at"],
+    }
+
+
+def link_row(source: str, owner_kind: str, row: dict) -> dict:
+    return {"owner": uid(source, owner_kind, row["owner_id"]), "context": uid(source, "c", row["context_id"])}
+
+
+def parent_row(source: str, row: dict) -> dict:
+    return {"child": uid(source, "c", row["child_id"]), "parent": uid(source, "c", row["parent_id"])}

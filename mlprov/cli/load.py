@@ -1,0 +1,44 @@
+"""`mlprov load`: MLMD stores into Neo4j."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mlprov.cli.options import Quiet
+from mlprov.connection import open_driver
+from mlprov.errors import BadInputError
+from mlprov.loader import load_store
+from mlprov.loader.operators import load_map
+
+
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="MLMD SQLite store files to load.")],
+    source_name: Annotated[Optional[str], typer.Option(help="Source name (default: the file's stem); one path only.")] = None,
+    replace: Annotated[bool, typer.Option(help="Reload a source that was loaded from a different file.")] = False,
+    operators: Annotated[Optional[Path], typer.Option(help="TOML file extending the operator mapping.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per write transaction.")] = 5000,
+    quiet: Quiet = False,
+) -> None:
+    """Load MLMD stores into Neo4j (idempotent; a second store adds beside the first).
+
+    Exit code 1 when a file is not a readable MLMD store (nothing is written for it) or Neo4j
+    cannot be reached. Damaged but readable stores load what is consistent and report the rest.
+    """
+    if source_name and len(paths) > 1:
+        raise BadInputError("--source-name names one store; give one path with it")
+    if quiet:
+        logging.getLogger("mlprov").setLevel(logging.WARNING)
+    mapping = load_map(operators)
+    with open_driver() as (driver, database):
+        for path in paths:
+            result = load_store(path, driver, database, source_name=source_name, replace=replace,
+                                operators=mapping, batch_size=batch_size, quiet=quiet)
+            skipped = sum(result.skipped.values())
+            typer.echo(
+                f"{result.source}\t{result.status}\t{result.nodes} nodes\t{result.relationships} relationships"
+                f"\t{skipped} skipped\t{result.seconds:.1f}s"
+            )

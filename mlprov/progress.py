@@ -1,0 +1,48 @@
+"""Progress for long work, on stderr: a live line on a terminal, a line per 10% elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    def __init__(self, label: str, total: int | None, *, quiet: bool = False, stream=None):
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last_draw = 0.0
+        self._last_decile = -1
+        self._started = time.monotonic()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if self._tty:
+            if now - self._last_draw >= 0.2:
+                self._last_draw = now
+                self.stream.write(f"\r{self._text()}")
+                self.stream.flush()
+        elif self.total:
+            decile = min(10, self.done * 10 // self.total)
+            if decile != self._last_decile and decile < 10:
+                self._last_decile = decile
+                self.stream.write(self._text() + "\n")
+
+    def close(self) -> None:
+        if self.quiet:
+            return
+        elapsed = time.monotonic() - self._started
+        end = f"{self._text()} in {elapsed:.1f}s"
+        self.stream.write(f"\r{end}\n" if self._tty else end + "\n")
+        self.stream.flush()
+
+    def _text(self) -> str:
+        if self.total:
+            return f"{self.label}: {self.done:,}/{self.total:,} ({100 * self.done // max(self.total, 1)}%)"
+        return f"{self.label}: {self.done:,}"

@@ -1,0 +1,310 @@
+"""The stored-query registry and runner.
+
+One named query per ``.cypher`` file under ``cypher/``; the file stem is its name and folders are
+namespaces (``cypher/graphlets/build.cypher`` is ``graphlets.build``). A header of ``//`` comments
+declares it; the body runs unchanged in the Neo4j Browser::
+
+    // name: cost_by_operator
+    // summary: Executions and total cost per operator.
+    // mode: read
+    // params: {since: {type: int, default: null, doc: only executions after this}}
+    // returns: {operator: string, executions: int, cost_s: float}
+    // browser: ":params {since: null}"
+
+The registry refuses, with ``path:line: message``, a parameter used but not declared or declared
+but unused, a duplicate name, a name that is not the file stem, an unknown mode.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import neo4j
+import pandas as pd
+
+from mlprov.errors import MlprovError
+
+MODES = ("read", "write", "schema")
+HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser")
+_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_IN_TRANSACTIONS = re.compile(r"\bIN\s+TRANSACTIONS\b", re.IGNORECASE)
+
+
+class QueryError(MlprovError):
+    """A stored query file is malformed, or a query was asked for that does not exist."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "string"
+    default: Any = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    name: str
+    path: str
+    summary: str
+    mode: str
+    body: str
+    params: dict[str, Param] = field(default_factory=dict)
+    returns: dict[str, str] = field(default_factory=dict)
+    browser: str = ""
+
+    @property
+    def statements(self) -> list[str]:
+        """The body split on top-level semicolons (schema files hold several statements)."""
+        return [s for s in (part.strip() for part in _split_statements(self.body)) if s]
+
+    @property
+    def runs_in_own_transactions(self) -> bool:
+        return bool(_IN_TRANSACTIONS.search(_strip_strings_and_comments(self.body)))
+
+    def bind(self, given: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            raise QueryError(
+                f"query {self.name!r} has no parameter(s) {', '.join(unknown)}; "
+                f"it takes: {', '.join(self.params) or 'none'}"
+            )
+        return {name: given.get(name, p.default) for name, p in self.params.items()}
+
+
+# ---------------------------------------------------------------- header parsing
+
+def _parse_flow_map(text: str, where: str) -> dict[str, Any]:
+    """Parse a small YAML-like flow map: ``{a: 1, b: {type: int, doc: free text}}``."""
+    pos = 0
+
+    def skip_ws() -> None:
+        nonlocal pos
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+
+    def parse_map() -> dict[str, Any]:
+        nonlocal pos
+        skip_ws()
+        if pos >= len(text) or text[pos] != "{":
+            raise QueryError(f"{where}: expected '{{' in {text!r}")
+        pos += 1
+        result: dict[str, Any] = {}
+        while True:
+            skip_ws()
+            if pos < len(text) and text[pos] == "}":
+                pos += 1
+                return result
+            colon = text.find(":", pos)
+            if colon < 0:
+                raise QueryError(f"{where}: expected 'key: value' in {text!r}")
+            key = text[pos:colon].strip()
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                raise QueryError(f"{where}: bad key {key!r}")
+            pos = colon + 1
+            skip_ws()
+            result[key] = parse_map() if pos < len(text) and text[pos] == "{" else parse_scalar()
+            skip_ws()
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+            elif pos < len(text) and text[pos] == "}":
+                continue
+            else:
+                raise QueryError(f"{where}: expected ',' or '}}' in {text!r}")
+
+    def parse_scalar() -> Any:
+        nonlocal pos
+        if pos < len(text) and text[pos] in "\"'":
+            quote = text[pos]
+            end = text.find(quote, pos + 1)
+            if end < 0:
+                raise QueryError(f"{where}: unterminated string in {text!r}")
+            value = text[pos + 1:end]
+            pos = end + 1
+            return value
+        start = pos
+        while pos < len(text) and text[pos] not in ",}":
+            pos += 1
+        return _scalar(text[start:pos].strip())
+
+    value = parse_map()
+    skip_ws()
+    if pos != len(text):
+        raise QueryError(f"{where}: unexpected text after the map: {text[pos:]!r}")
+    return value
+
+
+def _scalar(raw: str) -> Any:
+    lowered = raw.lower()
+    if lowered in ("null", "none", "~", ""):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _strip_strings_and_comments(body: str) -> str:
+    return re.sub(r"//[^\n]*|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", " ", body)
+
+
+def _split_statements(body: str) -> list[str]:
+    parts, start, i = [], 0, 0
+    while i < len(body):
+        ch = body[i]
+        if body.startswith("//", i):
+            i = body.find("\n", i)
+            i = len(body) if i < 0 else i
+            continue
+        if ch in "'\"`":
+            end = i + 1
+            while end < len(body) and body[end] != ch:
+                end += 2 if body[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch == ";":
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return parts
+
+
+def parse_query_file(path: Path, name: str) -> StoredQuery:
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, tuple[str, int]] = {}
+    body_lines: list[str] = []
+    in_header = True
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*//\s*([a-z_]+)\s*:\s?(.*)$", line) if in_header else None
+        if match and match.group(1) in HEADER_KEYS:
+            header[match.group(1)] = (match.group(2).strip(), lineno)
+            continue
+        if in_header and (not line.strip() or line.lstrip().startswith("//")):
+            continue
+        in_header = False
+        body_lines.append(line)
+
+    def where(key: str) -> str:
+        return f"{path}:{header[key][1] if key in header else 1}"
+
+    for required in ("name", "summary", "mode"):
+        if required not in header:
+            raise QueryError(f"{path}:1: header lacks '// {required}: ...'")
+    declared_name = header["name"][0]
+    if declared_name != path.stem:
+        raise QueryError(f"{where('name')}: name {declared_name!r} differs from the file stem {path.stem!r}")
+    mode = header["mode"][0]
+    if mode not in MODES:
+        raise QueryError(f"{where('mode')}: mode {mode!r} is not one of {', '.join(MODES)}")
+
+    params: dict[str, Param] = {}
+    if "params" in header and header["params"][0]:
+        for pname, spec in _parse_flow_map(header["params"][0], where("params")).items():
+            spec = spec if isinstance(spec, dict) else {"type": spec}
+            params[pname] = Param(pname, str(spec.get("type", "string")), spec.get("default"), str(spec.get("doc", "") or ""))
+    returns: dict[str, str] = {}
+    if "returns" in header and header["returns"][0]:
+        returns = {k: str(v) for k, v in _parse_flow_map(header["returns"][0], where("returns")).items()}
+    browser = header.get("browser", ("", 0))[0].strip().strip('"').strip("'")
+
+    body = "\n".join(body_lines).strip()
+    if not body:
+        raise QueryError(f"{path}:1: the query has no body")
+    used = set(_PARAM_USE.findall(_strip_strings_and_comments(body)))
+    undeclared = sorted(used - set(params))
+    if undeclared:
+        raise QueryError(f"{where('params')}: parameter(s) used but not declared: {', '.join(undeclared)}")
+    unused = sorted(set(params) - used)
+    if unused:
+        raise QueryError(f"{where('params')}: parameter(s) declared but not used: {', '.join(unused)}")
+    if mode == "read" and not returns:
+        raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
+    return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, browser)
+
+
+class Registry:
+    """Every stored query under a folder, validated when loaded."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.queries: dict[str, StoredQuery] = {}
+        for path in sorted(self.root.rglob("*.cypher")):
+            rel = path.relative_to(self.root).with_suffix("")
+            name = ".".join(rel.parts)
+            query = parse_query_file(path, name)
+            self.queries[name] = query
+        self._check_unique_stems()
+
+    def _check_unique_stems(self) -> None:
+        seen: dict[str, str] = {}
+        for query in self.queries.values():
+            stem = query.name.rsplit(".", 1)[-1]
+            if stem in seen and self._is_analysis(query) and self._is_analysis(self.queries[seen[stem]]):
+                raise QueryError(
+                    f"{query.path}:1: duplicate query name {stem!r} (also {self.queries[seen[stem]].path})"
+                )
+            seen.setdefault(stem, query.name)
+
+    @staticmethod
+    def _is_analysis(query: StoredQuery) -> bool:
+        return query.mode == "read"
+
+    def get(self, name: str) -> StoredQuery:
+        if name in self.queries:
+            return self.queries[name]
+        matches = [q for q in self.queries.values() if q.name.rsplit(".", 1)[-1] == name]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise QueryError(f"query name {name!r} is ambiguous: {', '.join(q.name for q in matches)}")
+        raise QueryError(f"no stored query named {name!r}; `mlprov queries list` shows them")
+
+    def __iter__(self):
+        return iter(sorted(self.queries.values(), key=lambda q: q.name))
+
+
+def cypher_root() -> Path:
+    return Path(str(resources.files("mlprov.cypher")))
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return Registry(cypher_root())
+
+
+def _tagged(query: StoredQuery, statement: str) -> neo4j.Query:
+    return neo4j.Query(statement, metadata={"app": "mlprov", "query": query.name})
+
+
+def execute(driver: neo4j.Driver, database: str, name: str, **params: Any) -> tuple[list[str], list[list[Any]]]:
+    """Run a stored query; returns (column names, rows). Read queries run in read transactions."""
+    query = registry().get(name)
+    bound = query.bind(params)
+    if query.mode == "schema" or query.runs_in_own_transactions:
+        keys: list[str] = []
+        rows: list[list[Any]] = []
+        with driver.session(database=database) as session:
+            for statement in query.statements:
+                result = session.run(_tagged(query, statement), bound)
+                keys, rows = list(result.keys()), [list(r.values()) for r in result]
+        return keys, rows
+    routing = neo4j.RoutingControl.READ if query.mode == "read" else neo4j.RoutingControl.WRITE
+    records, _, keys = driver.execute_query(
+        _tagged(query, query.body), bound, routing_=routing, database_=database
+    )
+    return list(keys), [list(r.values()) for r in records]
+
+
+def run_df(driver: neo4j.Driver, database: str, name: str, **params: Any) -> pd.DataFrame:
+    keys, rows = execute(driver, database, name, **params)
+    return pd.DataFrame(rows, columns=keys)
