@@ -1,0 +1,245 @@
+"""Simulates one production pipeline day by day and records it through a PipelineRecorder.
+
+Each day a new data span arrives (ExampleGen → StatisticsGen → SchemaGen → ExampleValidator →
+Transform, Tuner now and then); Trainers run asynchronously through the day on a rolling window
+of the latest spans, each followed by its Resolver, Evaluator, InfraValidator and Pusher. Drift
+events, structure changes (an operator added or removed) and code changes happen at random; the
+blessing, and so the push, follows the fixed model in `outcome.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass, field
+
+from mlprov.loader.corpus import schema
+from mlprov.loader.corpus.recorder import Output, PipelineRecorder
+from mlprov.loader.corpus.plan import MODEL_TYPES, PipelinePlan, TrainerPlan
+from mlprov.loader.corpus.training import train_and_deploy
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+WINDOW_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z: a fixed origin keeps stores byte-identical
+
+FAILURE = {"ExampleGen": 0.02, "StatisticsGen": 0.005, "Transform": 0.02, "Tuner": 0.03}
+DRIFT_EVENT_PER_DAY = 0.08
+DRIFT_DECAY_PER_DAY = 0.45
+BACKGROUND_DRIFT = 0.06
+SCHEMA_REGENERATION_DRIFT = 0.6
+STRUCTURE_CHANGE_PER_DAY = 0.04
+TOGGLED_OPERATORS = ("ExampleValidator", "Transform", "Tuner", "InfraValidator")
+CODE_CHANGE_PER_DAY = 0.08
+MODEL_TYPE_CHANGE_WITH_CODE = 0.25
+TRANSFORM_CODE_CHANGE_PER_DAY = 0.03
+TUNER_EVERY_DAYS = 7
+HOT_WINDOW_SPANS = (1, 7)  # pipelines retraining 100+ times a day use short windows
+
+
+@dataclass(frozen=True)
+class DerivedInputs:
+    """The schema, transform graph and hyperparameters a Trainer starting now would read."""
+
+    schema_id: int | None
+    transform_graph: int | None
+    hyperparameters: int | None
+
+
+@dataclass
+class TrainerState:
+    plan: TrainerPlan
+    suffix: str
+    module_path: str = ""
+    train_args: str = ""
+    code_changed: bool = True
+    last_model: tuple[int, int] | None = None  # (Model id, ModelRun id) of the latest success
+    last_spans: frozenset[int] = frozenset()
+    last_inputs: tuple = ()
+    seen_hyperparameters: int | None = None
+    baseline: tuple[int, int] | None = None  # (Model id, ModelBlessing id) of the last blessed model
+
+
+@dataclass
+class DataState:
+    examples: dict[int, int] = field(default_factory=dict)  # span -> Examples id
+    example_ready_ms: dict[int, int] = field(default_factory=dict)
+    drift: dict[int, float] = field(default_factory=dict)  # span -> drift_score
+    schema_id: int | None = None
+    statistics_id: int | None = None
+    transform_graph: int | None = None
+    hyperparameters: int | None = None
+    ready_ms: int = 0  # when the day's derived artifacts (schema, transform graph) are ready
+    current: DerivedInputs | None = None
+    previous: DerivedInputs | None = None
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 40:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    threshold, count, product = math.exp(-mean), 0, rng.random()
+    while product > threshold:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+class PipelineSimulation:
+    def __init__(self, plan: PipelinePlan, recorder: PipelineRecorder, days: int):
+        self.plan = plan
+        self.recorder = recorder
+        self.rng = recorder.rng
+        self.days = days
+        self.window_end_ms = WINDOW_START_MS + days * DAY_MS
+        self.operators = set(plan.operators)
+        self.data = DataState()
+        self.drift_level = 0.0
+        self.transform_module = self._fingerprint()
+        self.trainers = [TrainerState(t, t.node_id[len("Trainer"):]) for t in plan.trainers]
+        hot = plan.training_rate > 100
+        for trainer in self.trainers:
+            if hot:
+                trainer.plan.window_spans = self.rng.choice(HOT_WINDOW_SPANS)
+            self._change_code(trainer)
+        self.causes: list[dict] = []
+
+    def _fingerprint(self) -> str:
+        return f"{self.rng.getrandbits(256):064x}"
+
+    def _change_code(self, trainer: TrainerState) -> None:
+        node = trainer.plan.node_id
+        trainer.module_path = (f"{node.lower()}_module@pipelines/{self.plan.name}/_wheels/"
+                               f"tfx_user_code_{node}-0.0+{self._fingerprint()}-py3-none-any.whl")
+        trainer.train_args = json.dumps({"num_steps": self.rng.choice((500, 1000, 2000, 5000))})
+        trainer.code_changed = True
+
+    def run(self) -> list[dict]:
+        first_day = int(self.plan.birth_day)
+        last_day = min(self.days - 1, int(math.ceil(self.plan.death_day)) - 1)
+        previous_operators = set(self.operators)
+        for day in range(first_day, last_day + 1):
+            day_start = WINDOW_START_MS + day * DAY_MS
+            alive_from = max(day_start, WINDOW_START_MS + int(self.plan.birth_day * DAY_MS))
+            alive_to = min(day_start + DAY_MS, WINDOW_START_MS + int(self.plan.death_day * DAY_MS))
+            if alive_to <= alive_from:
+                continue
+            structure_change = self._daily_changes(day, first_day)
+            structure_change = structure_change or self.operators != previous_operators
+            previous_operators = set(self.operators)
+            run_name = f"{self.plan.name}@{day_start}"
+            self._ingest(day, alive_from, run_name, structure_change)
+            self._train_day(day, alive_from, alive_to, run_name, structure_change)
+            self.recorder.writer.maybe_flush()
+        return self.causes
+
+    def _daily_changes(self, day: int, first_day: int) -> bool:
+        rng = self.rng
+        self.drift_level *= DRIFT_DECAY_PER_DAY
+        if rng.random() < DRIFT_EVENT_PER_DAY:
+            self.drift_level = max(self.drift_level, rng.uniform(0.4, 1.0))
+        structure_change = False
+        if day > first_day and rng.random() < STRUCTURE_CHANGE_PER_DAY:
+            self.operators ^= {rng.choice(TOGGLED_OPERATORS)}
+            structure_change = True
+        for trainer in self.trainers:
+            if day > first_day and rng.random() < CODE_CHANGE_PER_DAY:
+                self._change_code(trainer)
+                if rng.random() < MODEL_TYPE_CHANGE_WITH_CODE:
+                    trainer.plan.model_type = rng.choice(MODEL_TYPES)
+        if day > first_day and rng.random() < TRANSFORM_CODE_CHANGE_PER_DAY:
+            self.transform_module = self._fingerprint()
+        return structure_change
+
+    def _ingest(self, day: int, start_ms: int, run_name: str, structure_change: bool) -> None:
+        """The day's data path: a new span, its statistics, schema, validation and transform."""
+        rec, data, rng = self.recorder, self.data, self.rng
+        if data.current is not None:
+            data.previous = data.current
+        at = start_ms + 10 * 60_000
+        fingerprint = f"split:single_split,num_files:{rng.randint(1, 64)},total_bytes:{rng.getrandbits(34)},xor_checksum:{rng.getrandbits(31)}"
+        example_gen = rec.run("ExampleGen", "CsvExampleGen", run_name, at, rec.cost("ExampleGen"),
+                              rec.state(FAILURE["ExampleGen"]), [],
+                              [Output("Examples", "examples", {"span": day, "split_names": '["train", "eval"]',
+                                                               "input_fingerprint": fingerprint})],
+                              {"span": day, "input_fingerprint": fingerprint, "input_base": f"gs://data/{self.plan.name}"})
+        if not example_gen.outputs:
+            return
+        examples = example_gen.outputs[0]
+        drift = round(min(1.0, self.drift_level + rng.uniform(0.0, BACKGROUND_DRIFT)), 4)
+        stats = rec.run("StatisticsGen", "StatisticsGen", run_name, example_gen.ended_ms, rec.cost("StatisticsGen"),
+                        rec.state(FAILURE["StatisticsGen"]), [(examples, "examples", 0)],
+                        [Output("ExampleStatistics", "statistics", {"span": day, "split_names": '["train", "eval"]',
+                                                                    "drift_score": drift})])
+        data.examples[day] = examples
+        data.drift[day] = drift
+        ready = example_gen.ended_ms
+        if stats.outputs:
+            data.statistics_id = stats.outputs[0]
+            ready = stats.ended_ms
+            regenerate = data.schema_id is None or structure_change or drift > SCHEMA_REGENERATION_DRIFT
+            schema_gen = rec.run("SchemaGen", "SchemaGen", run_name, ready, rec.cost("SchemaGen"),
+                                 schema.COMPLETE if regenerate else schema.CACHED,
+                                 [(data.statistics_id, "statistics", 0)], [Output("Schema", "schema", {})],
+                                 reemit=None if regenerate else [(data.schema_id, "schema")])
+            if schema_gen.outputs:
+                data.schema_id = schema_gen.outputs[0]
+            ready = schema_gen.ended_ms
+            if "ExampleValidator" in self.operators and data.schema_id is not None:
+                rec.run("ExampleValidator", "ExampleValidator", run_name, ready, rec.cost("ExampleValidator"),
+                        schema.COMPLETE, [(data.statistics_id, "statistics", 0), (data.schema_id, "schema", 0)],
+                        [Output("ExampleAnomalies", "anomalies", {"span": day, "split_names": '["train", "eval"]',
+                                                                  "anomaly_count": int(drift * 10 * rng.random())})])
+        inputs = [(examples, "examples", 0)] + ([(data.schema_id, "schema", 0)] if data.schema_id else [])
+        if "Transform" in self.operators:
+            transform = rec.run("Transform", "Transform", run_name, ready, rec.cost("Transform"),
+                                rec.state(FAILURE["Transform"]), inputs,
+                                [Output("TransformGraph", "transform_graph", {})],
+                                {"module_file": f"transform_{self.transform_module[:16]}.py"})
+            if transform.outputs:
+                data.transform_graph = transform.outputs[0]
+            ready = max(ready, transform.ended_ms)
+        else:
+            data.transform_graph = None
+        tune = (structure_change or data.hyperparameters is None or day % TUNER_EVERY_DAYS == 0)
+        if "Tuner" in self.operators and tune:
+            tuner_inputs = inputs + ([(data.transform_graph, "transform_graph", 0)] if data.transform_graph else [])
+            tuner = rec.run("Tuner", "Tuner", run_name, ready, rec.cost("Tuner"), rec.state(FAILURE["Tuner"]),
+                            tuner_inputs, [Output("HyperParameters", "best_hyperparameters", {})])
+            if tuner.outputs:
+                data.hyperparameters = tuner.outputs[0]
+            ready = max(ready, tuner.ended_ms)
+        elif "Tuner" not in self.operators:
+            data.hyperparameters = None
+        data.example_ready_ms[day] = example_gen.ended_ms
+        data.ready_ms = ready
+        data.current = DerivedInputs(data.schema_id, data.transform_graph, data.hyperparameters)
+
+    def _train_day(self, day: int, alive_from: int, alive_to: int, run_name: str, structure_change: bool) -> None:
+        if not self.trainers:
+            return
+        fraction = (alive_to - alive_from) / DAY_MS
+        per_trainer = self.plan.training_rate * fraction / len(self.trainers)
+        starts = []
+        for trainer in self.trainers:
+            for _ in range(_poisson(self.rng, per_trainer)):
+                starts.append((self.rng.randint(alive_from, alive_to - 1), trainer.suffix))
+        by_suffix = {t.suffix: t for t in self.trainers}
+        for start_ms, suffix in sorted(starts):
+            if start_ms < self.window_end_ms:
+                self._train(by_suffix[suffix], day, start_ms, run_name, structure_change)
+
+    def _train(self, trainer: TrainerState, day: int, start_ms: int, run_name: str, structure_change: bool) -> None:
+        data = self.data
+        # Before today's schema, transform graph and hyperparameters exist, a Trainer uses yesterday's.
+        current = (data.current if start_ms >= data.ready_ms else data.previous) or DerivedInputs(None, None, None)
+        spans = sorted(s for s, ready in data.example_ready_ms.items() if ready <= start_ms)
+        window = spans[-trainer.plan.window_spans:]
+        if not window:
+            return
+        cause = train_and_deploy(self.recorder, trainer, start_ms, run_name,
+                                 [data.examples[s] for s in window], window, data.drift[window[-1]],
+                                 current, structure_change, self.operators)
+        if cause is not None:
+            self.causes.append(cause)
