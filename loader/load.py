@@ -146,7 +146,6 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
     })
     writer = _Writer(driver, database, batch_size, quiet)
     normaliser = graph_rows.ExecutionNormaliser(source, mlmd.pipeline_contexts(store), operators)
-    n_events = store.count("Event")
     nodes = 0
     nodes += writer.write("contexts", (graph_rows.context_row(source, r) for r in mlmd.contexts(store)),
                           "contexts", store.count("Context"))
@@ -155,11 +154,11 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
     nodes += writer.write("executions", (normaliser.row(r) for r in mlmd.executions(store)),
                           "executions", store.count("Execution"))
     rels = writer.write("input_events", _split_events(source, mlmd.events(store), "INPUT"),
-                        "input events", n_events)
+                        "input events", mlmd.count_events(store, "INPUT"))
     # The second pass over events re-counts skipped ones; keep the first pass's tally.
     skipped_after_inputs = store.skipped.copy()
     rels += writer.write("output_events", _split_events(source, mlmd.events(store), "OUTPUT"),
-                         "output events", n_events)
+                         "output events", mlmd.count_events(store, "OUTPUT"))
     store.skipped = skipped_after_inputs
     rels += writer.write("attributions", (graph_rows.link_row(source, "a", r) for r in mlmd.attributions(store)),
                          "attributions", store.count("Attribution"))

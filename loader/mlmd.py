@@ -273,6 +273,13 @@ def contexts(store: Store) -> Iterator[dict]:
         }
 
 
+def count_events(store: Store, direction: str) -> int:
+    """Events of one direction (INPUT or OUTPUT), for progress totals."""
+    names = INPUT_EVENTS if direction == "INPUT" else OUTPUT_EVENTS
+    codes = ",".join(str(code) for code, name in EVENT_TYPES.items() if name in names)
+    return store.conn.execute(f"SELECT count(*) FROM Event WHERE type IN ({codes})").fetchone()[0]
+
+
 def pipeline_contexts(store: Store) -> list[str]:
     """Names of the store's `pipeline` contexts (few: one per pipeline or notebook session)."""
     type_ids = store.type_ids(TYPE_KIND_CONTEXT, "pipeline")

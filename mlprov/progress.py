@@ -1,9 +1,11 @@
-"""Progress for long work, on stderr: a live line on a terminal, a line per 10% elsewhere."""
+"""Progress for long work, on stderr: a live line on a terminal, a line every few seconds elsewhere."""
 
 from __future__ import annotations
 
 import sys
 import time
+
+LINE_INTERVAL_S = 5.0
 
 
 class Progress:
@@ -15,7 +17,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._last_draw = 0.0
-        self._last_decile = -1
+        self._last_line = time.monotonic()
         self._started = time.monotonic()
 
     def advance(self, n: int = 1) -> None:
@@ -28,11 +30,9 @@ class Progress:
                 self._last_draw = now
                 self.stream.write(f"\r{self._text()}")
                 self.stream.flush()
-        elif self.total:
-            decile = min(10, self.done * 10 // self.total)
-            if decile != self._last_decile and decile < 10:
-                self._last_decile = decile
-                self.stream.write(self._text() + "\n")
+        elif now - self._last_line >= LINE_INTERVAL_S:
+            self._last_line = now
+            self.stream.write(self._text() + "\n")
 
     def close(self) -> None:
         if self.quiet:

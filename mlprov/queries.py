@@ -305,6 +305,15 @@ def execute(driver: neo4j.Driver, database: str, name: str, **params: Any) -> tu
     return list(keys), [list(r.values()) for r in records]
 
 
+_NULLABLE_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
+
+
 def run_df(driver: neo4j.Driver, database: str, name: str, **params: Any) -> pd.DataFrame:
+    """Run a stored query into a DataFrame typed by its `returns` contract (ints stay ints with nulls)."""
     keys, rows = execute(driver, database, name, **params)
-    return pd.DataFrame(rows, columns=keys)
+    frame = pd.DataFrame(rows, columns=keys)
+    declared = registry().get(name).returns
+    for column, kind in declared.items():
+        if column in frame.columns and kind in _NULLABLE_DTYPES:
+            frame[column] = frame[column].astype(_NULLABLE_DTYPES[kind])
+    return frame

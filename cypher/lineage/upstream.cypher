@@ -4,7 +4,7 @@
 // params: {uid: {type: string, doc: "uid of an Artifact or Execution, e.g. mysource:a:12"}, hops: {type: int, default: 6, doc: maximum number of events to walk back}}
 // returns: {uid: string, kind: string, mlmd_id: int, type: string, operator: string, state: string, hops: int}
 // browser: ":params {uid: 'penguin:a:3', hops: 6}"
-CALL {
+CALL () {
   MATCH (a:Artifact {uid: $uid}) RETURN a AS start
   UNION
   MATCH (e:Execution {uid: $uid}) RETURN e AS start

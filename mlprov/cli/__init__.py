@@ -37,7 +37,7 @@ _register()
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("neo4j").setLevel(logging.WARNING)
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     try:
         app()
     except MlprovError as exc:

@@ -1,5 +1,35 @@
-"""`mlprov graphlets` commands (being built)."""
+"""`mlprov graphlets build`: materialise model graphlets in Neo4j."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="graphlets commands.", no_args_is_help=True)
+from mlprov.analytics.graphlets import GraphletSettings, build as build_graphlets
+from mlprov.cli.options import Quiet
+from mlprov.connection import open_driver
+
+app = typer.Typer(help="Model graphlets: build them from the loaded provenance.", no_args_is_help=True)
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option(help="Rebuild every loaded source, not only new or changed ones.")] = False,
+    open_window_hours: Annotated[float, typer.Option(help="A chain's last graphlet this close to the trace end may be `open`.")] = 24.0,
+    trainer_operator: Annotated[str, typer.Option(help="Operator whose executions anchor graphlets.")] = "Trainer",
+    quiet: Quiet = False,
+) -> None:
+    """Build graphlets for sources loaded or reloaded since the last build (incremental, idempotent)."""
+    if quiet:
+        logging.getLogger("mlprov").setLevel(logging.WARNING)
+    settings = GraphletSettings(open_window_ms=int(open_window_hours * 3600 * 1000), trainer_operator=trainer_operator)
+    with open_driver() as (driver, database):
+        report = build_graphlets(driver, database, settings, force=force, quiet=quiet)
+    for source in report.built:
+        typer.echo(f"{source}\tbuilt\t{report.seconds[source]:.1f}s")
+    for source, reason in report.skipped.items():
+        typer.echo(f"{source}\tskipped\t{reason}")
+    if not report.built and not report.skipped:
+        typer.echo("graphlets are up to date")

@@ -1,0 +1,11 @@
+// name: clear
+// summary: Remove one source's graphlets and derived creator links, before a rebuild.
+// mode: write
+// params: {source: {type: string, doc: source name}}
+MATCH (g:Graphlet)
+WHERE g.source = $source
+CALL (g) { DETACH DELETE g } IN TRANSACTIONS OF 5000 ROWS
+WITH count(*) AS removed
+MATCH (a:Artifact)-[c:CREATED_BY]->()
+WHERE a.source = $source
+CALL (c) { DELETE c } IN TRANSACTIONS OF 20000 ROWS

@@ -1,0 +1,6 @@
+// name: mark_built
+// summary: Record on the Source node that its graphlets match the loaded store and build settings.
+// mode: write
+// params: {source: {type: string, doc: source name}, settings: {type: string, doc: fingerprint of the build settings}, facts: {type: map, doc: build facts}}
+MATCH (s:Source {name: $source})
+SET s.graphlets_sha256 = s.sha256, s.graphlets_settings = $settings, s += $facts

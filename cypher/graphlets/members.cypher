@@ -1,0 +1,88 @@
+// name: members
+// summary: Create one Graphlet per live Trainer execution of a source, with CONTAINS links to its member executions and artifacts (SPEC §3 steps 1-7).
+// mode: write
+// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, default: Trainer, doc: operator that anchors graphlets}, model_types: {type: list, default: null, doc: "artifact types that are trained models (null: ['Model'])"}}
+MATCH (t:Execution)
+WHERE t.source = $source AND t.operator = $trainer_operator AND t.state <> 'CACHED'
+CALL (t) {
+  // Step 3, upstream: the Trainer's inputs (never base_model), then on through each artifact's
+  // creator and that creator's inputs, stopping at Trainer-created artifacts; Resolvers never count.
+  CALL (t) {
+    OPTIONAL MATCH path = (t)<-[i:INPUT]-(first:Artifact)
+          ((a:Artifact)-[:CREATED_BY]->(x:Execution)<-[j:INPUT]-(b:Artifact)
+             WHERE NOT x.operator IN [$trainer_operator, 'Resolver']
+               AND j.event_type = 'INPUT' AND coalesce(j.key, '') <> 'base_model'){0,}
+          (last:Artifact)
+    WHERE i.event_type = 'INPUT' AND coalesce(i.key, '') <> 'base_model'
+    UNWIND CASE WHEN path IS NULL THEN [] ELSE nodes(path)[1..] END AS n
+    WITH DISTINCT n
+    WHERE n:Artifact
+    RETURN collect(n) AS upstream_artifacts
+  }
+  CALL (upstream_artifacts) {
+    UNWIND upstream_artifacts AS a
+    MATCH (a)-[:CREATED_BY]->(x:Execution)
+    WHERE NOT x.operator IN [$trainer_operator, 'Resolver']
+    WITH DISTINCT x
+    RETURN collect(x) AS upstream_executions
+  }
+  // Steps 1 and 5, downstream: from the Models, every live non-Trainer, non-Resolver reader
+  // (never through baseline_model or base_model) and on through what it outputs.
+  CALL (t) {
+    OPTIONAL MATCH (t)-[o:OUTPUT]->(m:Artifact)
+    WHERE o.event_type = 'OUTPUT' AND m.type IN coalesce($model_types, ['Model'])
+    WITH DISTINCT m
+    RETURN collect(m) AS models
+  }
+  CALL (models) {
+    UNWIND models AS m
+    MATCH path = (m)
+          ((r:Artifact)-[k:INPUT]->(y:Execution)-[p:OUTPUT]->(s:Artifact)
+             WHERE k.event_type = 'INPUT' AND NOT coalesce(k.key, '') IN ['baseline_model', 'base_model']
+               AND y.state <> 'CACHED' AND NOT y.operator IN [$trainer_operator, 'Resolver']
+               AND p.event_type = 'OUTPUT'){0,}
+          (reached:Artifact)
+    UNWIND nodes(path) AS n
+    WITH DISTINCT n
+    WHERE n:Artifact
+    MATCH (n)-[k:INPUT]->(y:Execution)
+    WHERE k.event_type = 'INPUT' AND NOT coalesce(k.key, '') IN ['baseline_model', 'base_model']
+      AND y.state <> 'CACHED' AND NOT y.operator IN [$trainer_operator, 'Resolver']
+    WITH DISTINCT y
+    RETURN collect(y) AS downstream_executions
+  }
+  // Step 7: artifact members are the walked inputs, the Models and every output of a member.
+  WITH t, models, upstream_artifacts, upstream_executions, downstream_executions,
+       [t] + upstream_executions + downstream_executions AS executions
+  CALL (executions) {
+    UNWIND executions AS x
+    MATCH (x)-[o:OUTPUT]->(a:Artifact)
+    WHERE o.event_type = 'OUTPUT'
+    WITH DISTINCT a
+    RETURN collect(a) AS outputs
+  }
+  WITH t, models, upstream_executions, downstream_executions, executions,
+       apoc.coll.toSet(upstream_artifacts + models + outputs) AS artifacts
+  CREATE (g:Graphlet {
+    uid: t.source + ':g:' + toString(t.mlmd_id),
+    source: t.source,
+    pipeline: t.pipeline,
+    trainer_node: t.node,
+    trainer_id: t.mlmd_id,
+    trainer_state: t.state,
+    started_at: t.created_at,
+    model_id: apoc.coll.min([m IN models | m.mlmd_id]),
+    n_executions: size(executions),
+    n_artifacts: size(artifacts),
+    member_execution_ids: apoc.text.join([id IN apoc.coll.sort([x IN executions | x.mlmd_id]) | toString(id)], ' '),
+    member_artifact_ids: apoc.text.join([id IN apoc.coll.sort([a IN artifacts | a.mlmd_id]) | toString(id)], ' '),
+    ended_at: apoc.coll.max([x IN executions | coalesce(x.ended_at, x.created_at)])
+  })
+  CREATE (g)-[:CONTAINS {role: 'trainer'}]->(t)
+  FOREACH (x IN upstream_executions | CREATE (g)-[:CONTAINS {role: 'upstream'}]->(x))
+  FOREACH (y IN downstream_executions | CREATE (g)-[:CONTAINS {role: 'downstream'}]->(y))
+  FOREACH (a IN artifacts | CREATE (g)-[:CONTAINS {role: CASE WHEN a IN models THEN 'model' ELSE 'artifact' END}]->(a))
+  WITH g, t
+  MATCH (p:Pipeline {uid: t.source + ':p:' + t.pipeline})
+  CREATE (p)-[:HAS_GRAPHLET]->(g)
+} IN TRANSACTIONS OF 500 ROWS

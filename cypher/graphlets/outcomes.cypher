@@ -1,0 +1,38 @@
+// name: outcomes
+// summary: Decide each graphlet's outcome by the first rule of SPEC §3 step 9 that applies (failed, pushed, open, failed, not_blessed, blessed_not_pushed, not_pushed).
+// mode: write
+// params: {source: {type: string, doc: source name}, open_window_ms: {type: int, default: 86400000, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}}
+CALL () {
+  MATCH (e:Execution)
+  WHERE e.source = $source
+  RETURN max(coalesce(e.ended_at, e.created_at)) AS trace_end
+}
+MATCH (g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
+WHERE g.source = $source
+CALL (g, t, trace_end) {
+  WITH g, t, trace_end,
+       EXISTS {
+         MATCH (g)-[:CONTAINS]->(pusher:Execution)-[o:OUTPUT]->(pm:Artifact)
+         WHERE pusher.operator = 'Pusher' AND pusher.state = 'COMPLETE' AND o.event_type = 'OUTPUT'
+           AND pm.type = 'PushedModel' AND (pm.pushed IS NULL OR pm.pushed = 1)
+       } AS pushed,
+       EXISTS {
+         MATCH (g)-[:CONTAINS {role: 'downstream'}]->(d:Execution)
+         WHERE d.state = 'COMPLETE'
+       } AS downstream_complete,
+       COLLECT {
+         MATCH (g)-[:CONTAINS]->(b:Artifact)
+         WHERE b.type IN ['ModelBlessing', 'InfraBlessing']
+         RETURN b.blessed
+       } AS blessings
+  SET g.outcome = CASE
+    WHEN t.state IN ['FAILED', 'CANCELED'] THEN 'failed'
+    WHEN pushed THEN 'pushed'
+    WHEN coalesce(g.chain_last, false) AND t.created_at >= trace_end - $open_window_ms
+         AND (t.state IN ['NEW', 'RUNNING'] OR NOT downstream_complete) THEN 'open'
+    WHEN t.state <> 'COMPLETE' THEN 'failed'
+    WHEN any(v IN blessings WHERE v = 0) THEN 'not_blessed'
+    WHEN size(blessings) > 0 AND all(v IN blessings WHERE v = 1) THEN 'blessed_not_pushed'
+    ELSE 'not_pushed'
+  END
+} IN TRANSACTIONS OF 5000 ROWS

@@ -1,0 +1,148 @@
+"""`generate`: the synthetic corpus as a real MLMD store, with its ground truth beside it.
+
+Pipelines are simulated one at a time (memory stays flat) into a temporary file that is renamed
+into place only when complete. The ground truth is then computed from the store itself by the
+SPEC §3 reference, pipeline by pipeline, using each pipeline's contiguous id ranges.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from mlprov.errors import BadInputError
+from mlprov.loader.corpus.mlmd_rows import read_store_rows
+from mlprov.loader.corpus.plan import plan_pipelines
+from mlprov.loader.corpus.recorder import PipelineRecorder
+from mlprov.loader.corpus.reference import COLUMNS, graphlets_from_rows
+from mlprov.loader.corpus.simulate import DAY_MS, WINDOW_START_MS, PipelineSimulation
+from mlprov.loader.corpus.store_writer import StoreWriter
+
+SCALES = {"S": 30, "M": 300, "L": 3000}
+DEFAULT_DAYS = 125
+TRUTH_COLUMNS = [c for c in COLUMNS if c not in ("trainer_node", "warm_starts_from", "baseline_from")]
+CAUSE_COLUMNS = ["new_spans", "window_spans", "drift", "structure_change", "code_change",
+                 "hyperparameter_change", "model_type"]
+
+
+@dataclass
+class PipelineExtent:
+    """What the truth pass needs about one generated pipeline."""
+
+    name: str
+    execution_range: tuple[int, int]
+    artifact_range: tuple[int, int]
+    causes: list[dict]
+    trainers: int
+    operators: str
+
+
+@dataclass
+class CorpusFiles:
+    store: Path
+    graphlets: Path
+    pipelines: Path
+    graphlet_count: int
+
+
+def _stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def generate(output: str | Path, pipelines: int | None = None, scale: str | None = None,
+             days: int = DEFAULT_DAYS, seed: int = 0, force: bool = False,
+             progress: Callable[[str], None] | None = _stderr_progress) -> CorpusFiles:
+    """Write the corpus store at `output` and `<stem>.graphlets.*`, `<stem>.pipelines.*` beside it."""
+    output = Path(output)
+    if pipelines is None:
+        if scale not in SCALES:
+            raise BadInputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or --pipelines N")
+        pipelines = SCALES[scale]
+    if pipelines < 1 or days < 1:
+        raise BadInputError(f"--pipelines ({pipelines}) and --days ({days}) must be at least 1")
+    if output.exists() and not force:
+        raise BadInputError(f"{output} exists: pass --force to overwrite it")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda message: None)
+    partial = output.with_name(output.name + ".partial")
+    partial.unlink(missing_ok=True)
+
+    extents = _write_store(partial, pipelines, days, seed, report)
+    partial.replace(output)
+    report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB); computing ground truth")
+    return _write_truth(output, extents, report)
+
+
+def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Callable[[str], None]) -> list[PipelineExtent]:
+    writer = StoreWriter(path)
+    window_end_ms = WINDOW_START_MS + days * DAY_MS
+    extents = []
+    step = max(1, pipelines // 20)
+    for plan in plan_pipelines(pipelines, days, seed):
+        first_execution, first_artifact = writer.next_ids()
+        recorder = PipelineRecorder(writer, random.Random(f"pipeline:{seed}:{plan.index}"), plan.name, window_end_ms)
+        simulation = PipelineSimulation(plan, recorder, days)
+        causes = simulation.run()
+        writer.end_pipeline()
+        next_execution, next_artifact = writer.next_ids()
+        extents.append(PipelineExtent(plan.name, (first_execution, next_execution - 1),
+                                      (first_artifact, next_artifact - 1), causes, len(plan.trainers),
+                                      " ".join(sorted(simulation.ever_operators))))
+        if (plan.index + 1) % step == 0 or plan.index + 1 == pipelines:
+            report(f"simulated {plan.index + 1}/{pipelines} pipelines, {next_execution - 1} executions")
+    writer.close()
+    return extents
+
+
+def _write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
+    source = store.stem
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    trace_end = con.execute("SELECT MAX(MAX(create_time_since_epoch), MAX(last_update_time_since_epoch)) FROM Execution").fetchone()[0]
+    frames, pipeline_rows = [], []
+    for number, extent in enumerate(extents, 1):
+        rows = read_store_rows(con, extent.execution_range, extent.artifact_range)
+        table = graphlets_from_rows(rows, source, trace_end).graphlets
+        causes = pd.DataFrame.from_records(extent.causes, columns=["trainer_id", *CAUSE_COLUMNS])
+        frames.append(table[TRUTH_COLUMNS].merge(causes, on="trainer_id", how="left", validate="one_to_one"))
+        pipeline_rows.append(_pipeline_row(source, extent, rows, table))
+        if number % max(1, len(extents) // 10) == 0:
+            report(f"ground truth: {number}/{len(extents)} pipelines")
+    con.close()
+    graphlets = pd.concat(frames, ignore_index=True)
+    pipelines = pd.DataFrame.from_records(pipeline_rows)
+    stem = store.with_suffix("")
+    graphlets_path, pipelines_path = Path(f"{stem}.graphlets.parquet"), Path(f"{stem}.pipelines.parquet")
+    for frame, path in ((graphlets, graphlets_path), (pipelines, pipelines_path)):
+        frame.to_parquet(path, index=False)
+        frame.to_csv(path.with_suffix(".csv"), index=False)
+    report(f"ground truth: {len(graphlets)} graphlets in {graphlets_path}")
+    return CorpusFiles(store, graphlets_path, pipelines_path, len(graphlets))
+
+
+def _pipeline_row(source: str, extent: PipelineExtent, rows, table: pd.DataFrame) -> dict:
+    times = [t for e in rows.executions.values() for t in (e.created_at, e.ended_at) if t is not None]
+    first, last = (min(times), max(times)) if times else (None, None)
+    lifespan_days = (last - first) / DAY_MS if times else 0.0
+    trainings = sum(1 for e in rows.executions.values() if e.type_name.endswith(".Trainer"))
+    active_days = max(1, -(-(last - first) // DAY_MS)) if times else 1
+    return {
+        "source": source,
+        "pipeline": extent.name,
+        "first_execution_at": first,
+        "last_execution_at": last,
+        "lifespan_days": round(lifespan_days, 4),
+        "active_days": active_days,
+        "executions": len(rows.executions),
+        "trainings": trainings,
+        "trainings_per_active_day": trainings / active_days,
+        "graphlets": len(table),
+        "pushed": int((table["outcome"] == "pushed").sum()),
+        "trainers": extent.trainers,
+        "operators": extent.operators,
+    }
