@@ -148,6 +148,7 @@ class LocalServer:
         """Start the server detached and wait until Bolt and HTTP answer; assembles jars if needed."""
         pid = self._live_pid()
         if pid is not None:
+            self._refuse_other_settings(pid)
             # Started by another command, perhaps still warming up: wait for it, never start twice.
             self._wait_until_ready(pid, time.monotonic() + timeout_s)
             log.info("Neo4j is already running (pid %d) at %s", pid, self.bolt_uri)
@@ -194,12 +195,26 @@ class LocalServer:
     ) -> None:
         self.stop()
 
-    def _write_conf(self) -> None:
-        self.layout.create()
-        conf = render_conf(
+    def _conf(self) -> str:
+        return render_conf(
             self.layout, self.distribution, bolt_port=self.bolt_port, http_port=self.http_port, auth=self.auth
         )
-        self.layout.conf_file.write_text(conf, encoding="utf-8")
+
+    def _write_conf(self) -> None:
+        self.layout.create()
+        self.layout.conf_file.write_text(self._conf(), encoding="utf-8")
+
+    def _refuse_other_settings(self, pid: int) -> None:
+        """A running instance keeps the ports and auth it started with."""
+        try:
+            running_conf = self.layout.conf_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            running_conf = None
+        if running_conf != self._conf():
+            raise ServerError(
+                f"Neo4j already runs in {self.home} (pid {pid}) with other ports or auth than "
+                "asked for now: stop it first with `mlprov server stop`"
+            )
 
     def _refuse_taken_ports(self) -> None:
         for name, port, variable in (
