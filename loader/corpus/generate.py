@@ -58,7 +58,7 @@ def _stderr_progress(message: str) -> None:
 def generate(output: str | Path, pipelines: int | None = None, scale: str | None = None,
              days: int = DEFAULT_DAYS, seed: int = 0, force: bool = False,
              progress: Callable[[str], None] | None = _stderr_progress) -> CorpusFiles:
-    """Write the corpus store at `output` and `<stem>.graphlets.*`, `<stem>.pipelines.*` beside it."""
+    """Write the corpus store at `output` and `graphlets.*`, `pipelines.*` (Parquet, CSV) beside it."""
     output = Path(output)
     if pipelines is None:
         if scale not in SCALES:
@@ -87,13 +87,12 @@ def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Calla
     for plan in plan_pipelines(pipelines, days, seed):
         first_execution, first_artifact = writer.next_ids()
         recorder = PipelineRecorder(writer, random.Random(f"pipeline:{seed}:{plan.index}"), plan.name, window_end_ms)
-        simulation = PipelineSimulation(plan, recorder, days)
-        causes = simulation.run()
+        causes = PipelineSimulation(plan, recorder, days).run()
         writer.end_pipeline()
         next_execution, next_artifact = writer.next_ids()
         extents.append(PipelineExtent(plan.name, (first_execution, next_execution - 1),
                                       (first_artifact, next_artifact - 1), causes, len(plan.trainers),
-                                      " ".join(sorted(simulation.ever_operators))))
+                                      " ".join(sorted(recorder.operators_seen))))
         if (plan.index + 1) % step == 0 or plan.index + 1 == pipelines:
             report(f"simulated {plan.index + 1}/{pipelines} pipelines, {next_execution - 1} executions")
     writer.close()
@@ -116,8 +115,8 @@ def _write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[s
     con.close()
     graphlets = pd.concat(frames, ignore_index=True)
     pipelines = pd.DataFrame.from_records(pipeline_rows)
-    stem = store.with_suffix("")
-    graphlets_path, pipelines_path = Path(f"{stem}.graphlets.parquet"), Path(f"{stem}.pipelines.parquet")
+    # SPEC §6 names the files, so a corpus gets a directory of its own.
+    graphlets_path, pipelines_path = store.parent / "graphlets.parquet", store.parent / "pipelines.parquet"
     for frame, path in ((graphlets, graphlets_path), (pipelines, pipelines_path)):
         frame.to_parquet(path, index=False)
         frame.to_csv(path.with_suffix(".csv"), index=False)

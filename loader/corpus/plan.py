@@ -18,7 +18,7 @@ HOT_RATE_RANGE = (110.0, 220.0)
 LONG_LIVED_SHARE = 0.08  # pipelines alive for (nearly) the whole window
 SHORT_LIFESPAN_MEDIAN_DAYS = 7.5
 SHORT_LIFESPAN_SIGMA = 1.0
-BASE_RATE_MEDIAN = 3.6  # trainings per day of an ordinary pipeline (lognormal)
+BASE_RATE_MEDIAN = 4.0  # trainings per day of an ordinary pipeline (lognormal)
 BASE_RATE_SIGMA = 0.9
 BASE_RATE_CAP = 95.0
 

@@ -56,6 +56,7 @@ class PipelineRecorder:
         self.pipeline = pipeline
         self.window_end_ms = window_end_ms
         self._runs_seen: set[int] = set()
+        self.operators_seen: set[str] = set()
 
     def cost(self, operator: str, scale: float = 1.0) -> float:
         return round(self.rng.lognormvariate(0.0, COST_SIGMA) * COST_MEDIAN_S[operator] * scale, 3)
@@ -87,6 +88,7 @@ class PipelineRecorder:
         ended_ms = start_ms + duration_ms
         if ended_ms > self.window_end_ms:
             state, ended_ms, outputs, reemit = schema.RUNNING, start_ms, [], []
+        self.operators_seen.add(operator)
         props = dict(properties or {})
         props[COST_PROPERTY] = float(cost_s)
         writer = self.writer
