@@ -45,6 +45,13 @@ case "$job" in
     ;;
   test)
     ensure_chromium
+    # ml-metadata pins an old protobuf: it gets its own venv, used by the cross-check tests only.
+    if [ ! -x .venv-mlmd/bin/python ] || ! .venv-mlmd/bin/python -c "import ml_metadata" 2>/dev/null; then
+      echo "setting up .venv-mlmd with ml-metadata 1.17.1" >&2
+      "$python_bin" -m venv .venv-mlmd
+      .venv-mlmd/bin/python -m pip install --quiet "ml-metadata==1.17.1" >&2
+    fi
+    export MLPROV_MLMD_PYTHON="$PWD/.venv-mlmd/bin/python"
     .venv/bin/mlprov server assemble
     exec .venv/bin/python -m pytest "$@"
     ;;
