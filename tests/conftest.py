@@ -1,0 +1,98 @@
+"""Fixtures for tests that need a real Neo4j.
+
+Integration tests get a throwaway server that this test run starts itself (auth off, free ports,
+data under pytest's temporary folder, jars shared with the user's `.mlprov/neo4j`), and they only
+ever write to and wipe that server. A server that cannot start fails the tests; it never skips them.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mlprov.connection import Target
+from mlprov.server.config import default_home
+from mlprov.server.distribution import Distribution, assemble
+from mlprov.server.local import LocalServer
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Data and schema go, in batches so that a large test graph does not need one huge transaction.
+DELETE_ALL_NODES = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+DROP_ALL_INDEXES_AND_CONSTRAINTS = "CALL apoc.schema.assert({}, {}, true)"
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """A function returning a loopback port that is free now and not handed out before."""
+    handed_out: set[int] = set()
+
+    def pick() -> int:
+        while True:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            if port not in handed_out:
+                handed_out.add(port)
+                return port
+
+    return pick
+
+
+@pytest.fixture(scope="session")
+def shared_distribution() -> Distribution:
+    """The jars of the user's server folder, assembled once if needed, shared by all test servers."""
+    return assemble(default_home(REPO_ROOT))
+
+
+@pytest.fixture(scope="session")
+def make_local_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_distribution: Distribution,
+    free_port: Callable[[], int],
+) -> Iterator[Callable[..., LocalServer]]:
+    """A function creating (not starting) throwaway servers: own tmp home and free ports, shared jars.
+    Every server it created is stopped at the end of the session."""
+    created: list[LocalServer] = []
+
+    def make(*, auth: bool = False) -> LocalServer:
+        server = LocalServer(
+            tmp_path_factory.mktemp("neo4j"),
+            distribution=shared_distribution.root,
+            bolt_port=free_port(),
+            http_port=free_port(),
+            auth=auth,
+        )
+        created.append(server)
+        return server
+
+    yield make
+    for server in created:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def local_neo4j(make_local_server: Callable[..., LocalServer]) -> LocalServer:
+    """The session's throwaway server, started (auth off)."""
+    server = make_local_server(auth=False)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def neo4j_target(local_neo4j: LocalServer) -> Target:
+    """How to reach the session's throwaway database."""
+    return local_neo4j.target()
+
+
+@pytest.fixture
+def clean_db(neo4j_target: Target) -> Target:
+    """The throwaway database, emptied of nodes, relationships, indexes and constraints."""
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        session.run(DELETE_ALL_NODES).consume()
+        session.run(DROP_ALL_INDEXES_AND_CONSTRAINTS).consume()
+    return neo4j_target
