@@ -13,15 +13,9 @@ from pathlib import Path
 
 from mlprov.errors import BadInputError
 from mlprov.loader.corpus.reference import operator_of
+from mlprov.loader.operators import default_map
 
 DAY_MS = 86_400_000
-CATEGORIES = {
-    "ExampleGen": "ingestion", "Importer": "ingestion",
-    "StatisticsGen": "analysis/validation", "SchemaGen": "analysis/validation", "ExampleValidator": "analysis/validation",
-    "Transform": "transformation", "Trainer": "training", "Tuner": "training",
-    "Evaluator": "model validation", "ModelValidator": "model validation", "InfraValidator": "model validation",
-    "Pusher": "deployment", "BulkInferrer": "deployment",
-}
 PRESENCE_OPERATORS = ("ExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform", "Tuner",
                       "Trainer", "Evaluator", "InfraValidator", "Pusher")
 TARGETS = {
@@ -61,7 +55,12 @@ def describe(path: str | Path) -> list[tuple[str, object, str]]:
 
 
 def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
-    operators = {type_id: operator_of(name) for type_id, name in con.execute("SELECT id, name FROM Type WHERE type_kind = 0")}
+    # Presence uses the reference's operator families (any ExampleGen variant is an ExampleGen);
+    # cost categories use the loader's mapping, so they agree with the analyses in Neo4j.
+    operator_map = default_map()
+    type_rows = list(con.execute("SELECT id, name FROM Type WHERE type_kind = 0"))
+    operators = {type_id: operator_of(name) for type_id, name in type_rows}
+    categories = {type_id: operator_map.classify(name)[1] for type_id, name in type_rows}
     has_times = any(r[1] == "create_time_since_epoch" for r in con.execute("PRAGMA table_info(Execution)"))
     times = ("e.create_time_since_epoch", "e.last_update_time_since_epoch") if has_times else ("0", "0")
     pipeline_of = dict(con.execute(
@@ -86,7 +85,7 @@ def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
             trainers += 1
             live_trainers += state != 5
         seconds = 0.0 if state == 5 else cpu.get(execution_id, max(0, (updated or 0) - (created or 0)) / 1000.0)
-        category = CATEGORIES.get(operator, "other")
+        category = categories.get(type_id, "other")
         cost_by_category[category] = cost_by_category.get(category, 0.0) + seconds
     pushed = con.execute(
         "SELECT COUNT(*) FROM Artifact a JOIN Type t ON t.id = a.type_id AND t.name = 'PushedModel' "
