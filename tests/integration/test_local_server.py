@@ -93,3 +93,21 @@ def test_clean_db_empties_the_throwaway_database(neo4j_target: Target, request: 
         constraints = driver.execute_query("SHOW CONSTRAINTS").records
     assert nodes == 0
     assert constraints == []
+
+
+class MisconfiguredServer(LocalServer):
+    """Writes a setting Neo4j 5.26 does not know, which its strict validation refuses at start."""
+
+    def _conf(self) -> str:
+        return super()._conf() + "browser.allow_outgoing_connections=true\n"
+
+
+def test_a_server_that_dies_while_starting_shows_its_log(make_local_server: Callable[..., LocalServer]) -> None:
+    template = make_local_server()
+    server = MisconfiguredServer(
+        template.home, distribution=template.distribution.root,
+        bolt_port=template.bolt_port, http_port=template.http_port, auth=False,
+    )
+    with pytest.raises(ServerError, match="(?s)exited while starting.*browser.allow_outgoing_connections"):
+        server.start()
+    assert server.status().pid is None
