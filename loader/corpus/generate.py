@@ -103,25 +103,64 @@ def _write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[s
     source = store.stem
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     trace_end = con.execute("SELECT MAX(MAX(create_time_since_epoch), MAX(last_update_time_since_epoch)) FROM Execution").fetchone()[0]
-    frames, pipeline_rows = [], []
-    for number, extent in enumerate(extents, 1):
-        rows = read_store_rows(con, extent.execution_range, extent.artifact_range)
-        table = graphlets_from_rows(rows, source, trace_end).graphlets
-        causes = pd.DataFrame.from_records(extent.causes, columns=["trainer_id", *CAUSE_COLUMNS])
-        frames.append(table[TRUTH_COLUMNS].merge(causes, on="trainer_id", how="left", validate="one_to_one"))
-        pipeline_rows.append(_pipeline_row(source, extent, rows, table))
-        if number % max(1, len(extents) // 10) == 0:
-            report(f"ground truth: {number}/{len(extents)} pipelines")
-    con.close()
-    graphlets = pd.concat(frames, ignore_index=True)
-    pipelines = pd.DataFrame.from_records(pipeline_rows)
     # SPEC §6 names the files, so a corpus gets a directory of its own.
     graphlets_path, pipelines_path = store.parent / "graphlets.parquet", store.parent / "pipelines.parquet"
-    for frame, path in ((graphlets, graphlets_path), (pipelines, pipelines_path)):
-        frame.to_parquet(path, index=False)
-        frame.to_csv(path.with_suffix(".csv"), index=False)
-    report(f"ground truth: {len(graphlets)} graphlets in {graphlets_path}")
-    return CorpusFiles(store, graphlets_path, pipelines_path, len(graphlets))
+    pipeline_rows, graphlet_count = [], 0
+    with _FrameSink(graphlets_path) as sink:
+        for number, extent in enumerate(extents, 1):
+            rows = read_store_rows(con, extent.execution_range, extent.artifact_range)
+            table = graphlets_from_rows(rows, source, trace_end).graphlets
+            causes = pd.DataFrame.from_records(extent.causes, columns=["trainer_id", *CAUSE_COLUMNS])
+            sink.write(table[TRUTH_COLUMNS].merge(causes, on="trainer_id", how="left", validate="one_to_one"))
+            extent.causes = []  # written: keep memory flat
+            graphlet_count += len(table)
+            pipeline_rows.append(_pipeline_row(source, extent, rows, table))
+            if number % max(1, len(extents) // 10) == 0:
+                report(f"ground truth: {number}/{len(extents)} pipelines")
+    con.close()
+    pipelines = pd.DataFrame.from_records(pipeline_rows)
+    pipelines.to_parquet(pipelines_path, index=False)
+    pipelines.to_csv(pipelines_path.with_suffix(".csv"), index=False)
+    report(f"ground truth: {graphlet_count} graphlets in {graphlets_path}")
+    return CorpusFiles(store, graphlets_path, pipelines_path, graphlet_count)
+
+
+class _FrameSink:
+    """Streams per-pipeline frames into one Parquet file (a row group each) and its CSV twin."""
+
+    DTYPES = {"source": "string", "pipeline": "string", "trainer_id": "int64", "outcome": "string",
+              "n_executions": "int64", "n_artifacts": "int64", "member_execution_ids": "string",
+              "member_artifact_ids": "string", "cost_full_s": "float64", "cost_amortized_s": "float64",
+              "cost_first_use_s": "float64", "model_id": "Int64", "started_at": "Int64", "new_spans": "Int64", "window_spans": "Int64",
+              "drift": "float64", "structure_change": "boolean", "code_change": "boolean",
+              "hyperparameter_change": "boolean", "model_type": "string"}
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._parquet = None
+        self._csv = None
+
+    def __enter__(self) -> "_FrameSink":
+        self._csv = open(self.path.with_suffix(".csv"), "w", newline="")
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = frame.astype(self.DTYPES)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, table.schema)
+            frame.iloc[:0].to_csv(self._csv, index=False)
+        if len(frame):
+            self._parquet.write_table(table.cast(self._parquet.schema))
+            frame.to_csv(self._csv, index=False, header=False)
+
+    def __exit__(self, *exc) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        self._csv.close()
 
 
 def _pipeline_row(source: str, extent: PipelineExtent, rows, table: pd.DataFrame) -> dict:
