@@ -85,7 +85,8 @@ def test_truth_matches_the_store(tiny):
     # Per-pipeline truth equals the whole-store reference.
     compared = ["trainer_id", "outcome", "member_execution_ids", "member_artifact_ids", "cost_amortized_s"]
     pd.testing.assert_frame_equal(truth[compared].sort_values("trainer_id", ignore_index=True),
-                                  whole.graphlets[compared].sort_values("trainer_id", ignore_index=True))
+                                  whole.graphlets[compared].sort_values("trainer_id", ignore_index=True),
+                                  check_dtype=False)
     pipelines = pd.read_parquet(tiny.pipelines)
     assert len(pipelines) == TINY["pipelines"]
     assert pipelines["graphlets"].sum() == len(truth)
