@@ -1,0 +1,36 @@
+"""Paths and small utilities shared by the tests (no server needed)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data" / "mlmd"
+REAL_STORES = sorted(DATA.glob("*.sqlite"))
+NOT_MLMD = sorted((DATA / "not-mlmd").glob("*.sqlite"))
+
+
+def store(fragment: str) -> Path:
+    """The one real store whose file name contains `fragment`."""
+    matches = [p for p in REAL_STORES if fragment in p.name]
+    assert len(matches) == 1, f"{fragment!r} matches {matches}"
+    return matches[0]
+
+
+def sql_count(path: Path, query: str) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def run_cli(target, *args: str, check: bool = False):
+    """Run the real `mlprov` command against `target` in a subprocess; returns CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEO4J_URI": target.uri, "NEO4J_DATABASE": target.database}
+    env.pop("NEO4J_PASSWORD", None)
+    result = subprocess.run([sys.executable, "-m", "mlprov", *args], capture_output=True, text=True, env=env, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"mlprov {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result

@@ -1,0 +1,122 @@
+"""Reading MLMD SQLite stores: validation, streams, SPEC §2 normalisation (no server)."""
+
+import shutil
+import sqlite3
+
+import pytest
+
+from mlprov.errors import BadInputError
+from mlprov.loader import graph_rows, mlmd
+from mlprov.loader.operators import OperatorMap, default_map, load_map
+from tests.helpers import NOT_MLMD, REAL_STORES, sql_count, store
+
+
+@pytest.mark.parametrize("path", REAL_STORES, ids=lambda p: p.name[:40])
+def test_every_real_store_streams_completely(path):
+    opened = mlmd.open_store(path)
+    try:
+        assert sum(1 for _ in mlmd.artifacts(opened)) == sql_count(path, "SELECT count(*) FROM Artifact")
+        assert sum(1 for _ in mlmd.executions(opened)) == sql_count(path, "SELECT count(*) FROM Execution")
+        assert sum(1 for _ in mlmd.contexts(opened)) == sql_count(path, "SELECT count(*) FROM Context")
+        assert sum(1 for _ in mlmd.events(opened)) == sql_count(path, "SELECT count(*) FROM Event WHERE type <> 0")
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("path", NOT_MLMD, ids=lambda p: p.name)
+def test_sqlite_that_is_not_mlmd_is_refused(path):
+    with pytest.raises(BadInputError, match="not an MLMD store"):
+        mlmd.open_store(path)
+
+
+def test_non_sqlite_empty_and_truncated_files_are_refused(tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("hello, not a database")
+    with pytest.raises(BadInputError, match=f"{text}: not a SQLite database"):
+        mlmd.open_store(text)
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with pytest.raises(BadInputError, match="empty"):
+        mlmd.open_store(empty)
+    truncated = tmp_path / "truncated.sqlite"
+    truncated.write_bytes(store("penguin-tfma").read_bytes()[:50_000])
+    with pytest.raises(BadInputError, match="truncated"):
+        mlmd.open_store(truncated)
+
+
+def test_unknown_schema_version_is_refused(tmp_path):
+    copy = tmp_path / "future.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE MLMDEnv SET schema_version = 11")
+    with pytest.raises(BadInputError, match="schema version 11 is not supported"):
+        mlmd.open_store(copy)
+
+
+def test_dangling_rows_are_skipped_and_counted(tmp_path):
+    copy = tmp_path / "damaged.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        deleted = conn.execute("SELECT count(*) FROM Event WHERE artifact_id = 3").fetchone()[0]
+        attributions = conn.execute("SELECT count(*) FROM Attribution WHERE artifact_id = 3").fetchone()[0]
+        conn.execute("DELETE FROM Artifact WHERE id = 3")
+    opened = mlmd.open_store(copy)
+    try:
+        assert all(e["artifact_id"] != 3 for e in mlmd.events(opened))
+        assert all(a["owner_id"] != 3 for a in mlmd.attributions(opened))
+        assert opened.skipped["event pointing at a deleted artifact"] == deleted > 0
+        assert opened.skipped["attribution pointing at a deleted artifact"] == attributions > 0
+    finally:
+        opened.close()
+
+
+def test_legacy_store_state_span_and_pipelines():
+    opened = mlmd.open_store(store("Skye-Tran"))
+    try:
+        assert opened.schema_version == 6
+        rows = list(mlmd.executions(opened))
+        # Legacy notebook stores keep the state in a string property and open a new
+        # `pipeline` context per session: each stays a separate pipeline.
+        assert {mlmd.execution_state(r) for r in rows} == {"NEW"}
+        assert len({r["pipeline_context"] for r in rows}) == len(mlmd.pipeline_contexts(opened)) == 16
+        spans = [graph_rows.artifact_row("s", a).get("span") for a in mlmd.artifacts(opened)]
+        assert all(isinstance(s, int) for s in spans if s is not None) and any(s is not None for s in spans)
+    finally:
+        opened.close()
+
+
+def test_modern_store_trainer_node_cost_and_state():
+    opened = mlmd.open_store(store("penguin-tfma"))
+    try:
+        normaliser = graph_rows.ExecutionNormaliser("src", mlmd.pipeline_contexts(opened), default_map())
+        rows = {r["mlmd_id"]: normaliser.row(r)["node"] for r in mlmd.executions(opened)}
+    finally:
+        opened.close()
+    trainer = rows[3]
+    assert (trainer["operator"], trainer["category"], trainer["state"]) == ("Trainer", "training", "COMPLETE")
+    assert trainer["node"] == "Trainer" and trainer["pipeline"] == "penguin-tfma"
+    assert trainer["cost_basis"] == "wall" and trainer["cost_s"] == pytest.approx(
+        (trainer["ended_at"] - trainer["created_at"]) / 1000)
+    assert rows[2]["operator"] == "Resolver" and rows[2]["category"] == "other"
+    assert trainer["uid"] == "src:e:3"
+
+
+def test_cost_rules():
+    assert graph_rows.cost("CACHED", {"cpu_seconds": 9.0}, 0, 5000) == (0.0, "cached")
+    assert graph_rows.cost("COMPLETE", {"cpu_seconds": 9.5}, 0, 5000) == (9.5, "cpu")
+    assert graph_rows.cost("COMPLETE", {}, 1000, 4000) == (3.0, "wall")
+    assert graph_rows.cost("RUNNING", {}, 1000, None) == (0.0, "unknown")
+
+
+def test_operator_mapping_is_exact_not_substring(tmp_path):
+    mapping = default_map()
+    assert mapping.classify("tfx.components.trainer.component.Trainer") == ("Trainer", "training")
+    assert mapping.classify("__main__.MyTrainerComponent") == ("MyTrainerComponent", "other")
+    assert mapping.classify("system.ImporterExecution") == ("Importer", "ingestion")
+    extra = tmp_path / "ops.toml"
+    extra.write_text('[type_names]\n"__main__.MyTrainerComponent" = "Trainer"\n')
+    assert load_map(extra).classify("__main__.MyTrainerComponent") == ("Trainer", "training")
+    extra.write_text('[categories]\nTrainer = "magic"\n')
+    with pytest.raises(BadInputError, match="unknown categories"):
+        load_map(extra)
+    assert OperatorMap().operator("plain") == "plain"

@@ -1,0 +1,103 @@
+"""The stored-query registry: header parsing and the refusals of STYLE.md."""
+
+from pathlib import Path
+
+import pytest
+
+from mlprov import queries
+from mlprov.queries import QueryError, Registry, parse_query_file
+
+
+def write(folder: Path, rel: str, text: str) -> Path:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+GOOD = """// name: by_op
+// summary: Cost per operator.
+// mode: read
+// params: {since: {type: int, default: null, doc: only executions after this}}
+// returns: {operator: string, cost_s: float}
+// browser: ":params {since: null}"
+MATCH (e:Execution) WHERE $since IS NULL OR e.created_at >= $since
+RETURN e.operator AS operator, sum(e.cost_s) AS cost_s
+"""
+
+
+def test_header_is_parsed(tmp_path):
+    query = parse_query_file(write(tmp_path, "a/by_op.cypher", GOOD), "a.by_op")
+    assert query.mode == "read"
+    assert query.params["since"].type == "int"
+    assert query.params["since"].default is None
+    assert query.params["since"].doc == "only executions after this"
+    assert query.returns == {"operator": "string", "cost_s": "float"}
+    assert query.browser == ":params {since: null}"
+    assert query.body.startswith("MATCH (e:Execution)")
+
+
+def test_namespaces_come_from_folders(tmp_path):
+    write(tmp_path, "a/by_op.cypher", GOOD)
+    registry = Registry(tmp_path)
+    assert registry.get("a.by_op").name == "a.by_op"
+    assert registry.get("by_op").name == "a.by_op"
+
+
+def test_undeclared_parameter_is_refused_with_file_and_line(tmp_path):
+    path = write(tmp_path, "by_op.cypher", GOOD.replace("$since IS NULL OR ", "$until IS NULL OR $since IS NULL OR "))
+    with pytest.raises(QueryError, match=rf"{path}:4: .*used but not declared: until"):
+        parse_query_file(path, "by_op")
+
+
+def test_unused_parameter_is_refused(tmp_path):
+    path = write(tmp_path, "by_op.cypher", GOOD.replace("WHERE $since IS NULL OR e.created_at >= $since", ""))
+    with pytest.raises(QueryError, match="declared but not used: since"):
+        parse_query_file(path, "by_op")
+
+
+def test_name_must_match_file_stem(tmp_path):
+    path = write(tmp_path, "other.cypher", GOOD)
+    with pytest.raises(QueryError, match=rf"{path}:1: name 'by_op' differs from the file stem 'other'"):
+        parse_query_file(path, "other")
+
+
+def test_duplicate_analysis_names_are_refused_naming_both_files(tmp_path):
+    first = write(tmp_path, "a/by_op.cypher", GOOD)
+    second = write(tmp_path, "b/by_op.cypher", GOOD)
+    with pytest.raises(QueryError) as err:
+        Registry(tmp_path)
+    assert str(first) in str(err.value) and str(second) in str(err.value)
+
+
+def test_unknown_mode_and_missing_returns_are_refused(tmp_path):
+    with pytest.raises(QueryError, match="mode 'maybe'"):
+        parse_query_file(write(tmp_path, "by_op.cypher", GOOD.replace("mode: read", "mode: maybe")), "by_op")
+    no_returns = GOOD.replace("// returns: {operator: string, cost_s: float}\n", "")
+    with pytest.raises(QueryError, match="must declare"):
+        parse_query_file(write(tmp_path, "x/by_op.cypher", no_returns), "by_op")
+
+
+def test_unknown_parameter_at_run_time_is_refused(tmp_path):
+    query = parse_query_file(write(tmp_path, "by_op.cypher", GOOD), "by_op")
+    assert query.bind({}) == {"since": None}
+    with pytest.raises(QueryError, match="no parameter"):
+        query.bind({"sinse": 3})
+
+
+def test_statements_split_on_semicolons_outside_strings():
+    text = "CREATE (a {x: 'a;b'});\n// c;omment\nCREATE (b);\n"
+    assert [s.strip() for s in queries._split_statements(text) if s.strip()] == [
+        "CREATE (a {x: 'a;b'})",
+        "// c;omment\nCREATE (b)",
+    ]
+
+
+def test_every_shipped_query_is_valid_and_documented():
+    registry = queries.registry()
+    names = [q.name for q in registry]
+    assert "analyses.graphlets" in names and "schema.constraints" in names
+    for query in registry:
+        assert query.summary, query.path
+        if query.mode == "read" and query.name.startswith(("analyses.", "lineage.", "topology.")):
+            assert query.browser.startswith(":params"), f"{query.path}: needs a browser :params line"
