@@ -1,0 +1,128 @@
+"""Graphlets built by the stored Cypher on the real stores: hand-derived expectations, the
+plain-Python SPEC §3 reference, NEXT/BASELINE links, idempotent and incremental builds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mlprov import queries
+from mlprov.analytics.graphlets import build
+from mlprov.loader import load_store
+from mlprov.loader.corpus.reference import compute_graphlets
+from mlprov.loader.load import default_source_name
+from tests.helpers import REAL_STORES, store
+
+pytestmark = pytest.mark.integration
+
+COMPARED = ["trainer_id", "model_id", "outcome", "n_executions", "n_artifacts",
+            "member_execution_ids", "member_artifact_ids"]
+COSTS = ["cost_full_s", "cost_amortized_s", "cost_first_use_s"]
+
+
+@pytest.fixture(scope="module")
+def real_graph(neo4j_target):
+    """Every real store loaded and its graphlets built, once for this module."""
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with neo4j_target.driver() as driver:
+        for path in REAL_STORES:
+            load_store(path, driver, neo4j_target.database, quiet=True)
+        report = build(driver, neo4j_target.database, quiet=True)
+    assert sorted(report.built) == sorted(default_source_name(p) for p in REAL_STORES)
+    return neo4j_target
+
+
+def graphlets_of(target, fragment: str) -> pd.DataFrame:
+    with target.driver() as driver:
+        return queries.run_df(driver, target.database, "graphlets",
+                              source=default_source_name(store(fragment)))
+
+
+def cypher(target, text, **params):
+    with target.driver() as driver:
+        records, _, _ = driver.execute_query(text, params, database_=target.database)
+    return [r.data() for r in records]
+
+
+def test_penguin_tfma_matches_the_spec_worked_example(real_graph):
+    # Run 1: ExampleGen 1 -> Trainer 3 -> Evaluator 4 -> Pusher 5 (pushed = 1); Resolver 2 has no
+    # events. Run 2: ExampleGen 6 -> Trainer 8 -> Evaluator 9 (baseline_model = Model 3, blessing
+    # blessed = 0) -> Pusher 10 (pushed = 0); Resolver 7 only re-emits (INTERNAL_OUTPUT).
+    table = graphlets_of(real_graph, "penguin-tfma").set_index("trainer_id")
+    assert list(table.index) == [3, 8]
+    assert table.loc[3, "member_execution_ids"] == "1 3 4 5"
+    assert table.loc[3, "outcome"] == "pushed"
+    assert table.loc[8, "member_execution_ids"] == "6 8 9 10"
+    assert table.loc[8, "outcome"] == "not_blessed"
+    source = default_source_name(store("penguin-tfma"))
+    links = cypher(real_graph, """
+        MATCH (a:Graphlet {source: $source})-[r:NEXT|BASELINE]->(b:Graphlet)
+        RETURN a.trainer_id AS a, type(r) AS rel, b.trainer_id AS b ORDER BY rel""", source=source)
+    assert links == [{"a": 8, "rel": "BASELINE", "b": 3}, {"a": 3, "rel": "NEXT", "b": 8}]
+
+
+def test_penguin_transform_shares_the_importer_and_leaves_validation_unattributed(real_graph):
+    # Importer 9 is CACHED and re-outputs Schema 2, created by Importer 2: Importer 2 is in both
+    # graphlets (half its cost to each when amortized); StatisticsGen 3/10 and ExampleValidator
+    # 5/12 feed no Trainer input and belong to no graphlet.
+    table = graphlets_of(real_graph, "penguin-transform").set_index("trainer_id")
+    assert table.loc[6, "member_execution_ids"] == "1 2 4 6 7"
+    assert table.loc[13, "member_execution_ids"] == "2 8 11 13 14"
+    assert set(table["outcome"]) == {"pushed"}
+    source = default_source_name(store("penguin-transform"))
+    importer_cost = cypher(real_graph, "MATCH (e:Execution {source: $source, mlmd_id: 2}) RETURN e.cost_s AS c",
+                           source=source)[0]["c"]
+    for trainer in (6, 13):
+        assert table.loc[trainer, "cost_full_s"] - table.loc[trainer, "cost_amortized_s"] == pytest.approx(importer_cost / 2)
+    # First use charges the shared Importer to the earlier graphlet only.
+    assert table.loc[13, "cost_full_s"] - table.loc[13, "cost_first_use_s"] == pytest.approx(importer_cost)
+    unattributed = cypher(real_graph, """
+        MATCH (e:Execution {source: $source}) WHERE NOT (e)<-[:CONTAINS]-(:Graphlet)
+        RETURN collect(e.mlmd_id) AS ids""", source=source)[0]["ids"]
+    assert {3, 5, 10, 12} <= set(unattributed) and 9 in unattributed
+
+
+def test_failed_trainers_and_stores_without_trainers(real_graph):
+    # Syahrrulll: 8 Trainer runs, the first six FAILED (no model), the last two pushed.
+    table = graphlets_of(real_graph, "Syahrrulll")
+    assert len(table) == 8
+    assert table["outcome"].value_counts().to_dict() == {"failed": 6, "pushed": 2}
+    assert table.loc[table["outcome"] == "failed", "model_id"].isna().all()
+    # Codetre: its only Trainer FAILED.
+    assert graphlets_of(real_graph, "Codetre")["outcome"].tolist() == ["failed"]
+    # Stores with no Trainer at all have no graphlets.
+    for fragment in ("Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfdv", "Skye-Tran", "Srushanth", "Tsigai", "sahaavi", "v2-transform"):
+        assert graphlets_of(real_graph, fragment).empty, fragment
+
+
+@pytest.mark.parametrize("path", REAL_STORES, ids=lambda p: p.name[:40])
+def test_cypher_graphlets_equal_the_python_reference(real_graph, path):
+    expected = compute_graphlets(path).sort_values("trainer_id").reset_index(drop=True)
+    with real_graph.driver() as driver:
+        actual = queries.run_df(driver, real_graph.database, "graphlets", source=default_source_name(path))
+    actual = actual.sort_values("trainer_id").reset_index(drop=True)
+    assert len(actual) == len(expected)
+    if expected.empty:
+        return
+    for column in COMPARED:
+        assert [None if pd.isna(v) else int(v) if column.endswith("_id") and column != "member_execution_ids" else v
+                for v in actual[column]] == \
+               [None if pd.isna(v) else int(v) if column.endswith("_id") and column != "member_execution_ids" else v
+                for v in expected[column]], column
+    for column in COSTS:
+        assert actual[column].astype(float).tolist() == pytest.approx(expected[column].astype(float).tolist()), column
+
+
+def test_build_is_idempotent_and_incremental(real_graph):
+    with real_graph.driver() as driver:
+        before = queries.run_df(driver, real_graph.database, "graphlets")
+        again = build(driver, real_graph.database, quiet=True)
+        assert again.built == []
+        # Reloading one store (as --replace does) rebuilds that source only.
+        path = store("penguin-tfma")
+        load_store(path, driver, real_graph.database, replace=True, quiet=True)
+        rebuilt = build(driver, real_graph.database, quiet=True)
+        assert rebuilt.built == [default_source_name(path)]
+        after = queries.run_df(driver, real_graph.database, "graphlets")
+    pd.testing.assert_frame_equal(before, after)
