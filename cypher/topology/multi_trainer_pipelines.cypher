@@ -1,0 +1,15 @@
+// name: multi_trainer_pipelines
+// summary: Pipelines with several Trainer nodes (pipeline node ids such as Trainer and Trainer_2), with their runs.
+// mode: read
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, default: Trainer, doc: operator that trains models}}
+// returns: {source: string, pipeline: string, trainer_nodes: int, nodes: string, trainer_executions: int}
+// browser: ":params {source: null, trainer_operator: 'Trainer'}"
+MATCH (p:Pipeline)<-[:IN_PIPELINE]-(t:Execution)
+WHERE ($source IS NULL OR p.source = $source) AND t.operator = $trainer_operator
+WITH p, coalesce(t.node, t.type) AS node, count(*) AS runs
+ORDER BY node
+WITH p, collect(node) AS nodes, sum(runs) AS trainer_executions
+WHERE size(nodes) > 1
+RETURN p.source AS source, p.name AS pipeline, size(nodes) AS trainer_nodes,
+       apoc.text.join(nodes, ' ') AS nodes, trainer_executions
+ORDER BY trainer_nodes DESC, source, pipeline
