@@ -84,7 +84,7 @@ def _query_params(name: str, settings: FeatureSettings) -> dict:
 def source_frame(driver: neo4j.Driver, database: str, source: str, settings: FeatureSettings | None = None,
                  pipelines: Iterable[str] | None = None,
                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Outcomes, costs and decision-point features of the closed graphlets of one source."""
+    """Outcomes, costs and decision-point features of the graphlets of one source (open ones too)."""
     settings = settings or FeatureSettings()
     listing = queries.run_df(driver, database, "waste.pipelines", source=source)
     if pipelines is not None:
@@ -114,13 +114,19 @@ def sources(driver: neo4j.Driver, database: str) -> list[str]:
 def collect(driver: neo4j.Driver, database: str, source: str | None = None,
             settings: FeatureSettings | None = None,
             progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """The waste-pruning frame of one source, or of every built source when `source` is None."""
+    """The waste-pruning frame (closed graphlets) of one source, or of every built source when None."""
     names = [source] if source else sources(driver, database)
     frames = [source_frame(driver, database, name, settings, progress=progress) for name in names]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True).sort_values(["started_at", "graphlet"], ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    return closed(frame).sort_values(["started_at", "graphlet"], ignore_index=True)
+
+
+def closed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The graphlets whose fate is known (every outcome but `open`): the ones with a label."""
+    return frame[frame["outcome"] != "open"]
 
 
 def encode(frame: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataFrame:

@@ -22,13 +22,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlprov.cli import browser, corpus, graphlets, load, queries, server
+    from mlprov.cli import browser, corpus, graphlets, load, queries, server, waste
 
     app.add_typer(server.app, name="server")
     app.add_typer(corpus.app, name="corpus")
     app.add_typer(graphlets.app, name="graphlets")
     app.add_typer(queries.app, name="queries")
     app.add_typer(browser.app, name="browser")
+    app.add_typer(waste.app, name="waste")
     app.command("load")(load.load)
     app.command("analyze")(queries.analyze)
 
