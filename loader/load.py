@@ -1,8 +1,9 @@
 """Load one MLMD store into Neo4j: validate, then stream batches, nodes before relationships.
 
-Idempotent (every write MERGEs on a uid or an event id), resumable (a Source stays `loading`
-until the last batch is in, and running the load again completes it) and isolated (one source's
-nodes only; `replace` removes that source's nodes first).
+Writes are plain CREATEs (fast), made safe by the Source node: it says `loading` until the last
+batch is in. Loading a store that is already `loaded` from the same file changes nothing; a load
+that died half-way (still `loading`) is cleared and done again when the command is re-run; a
+reload (`replace`) removes that source's nodes first and touches no other source.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from typing import Iterable, Iterator
 
 import neo4j
@@ -60,6 +63,29 @@ def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
+def _prefetched(batches: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
+    """Read the next batches from SQLite in a thread while Neo4j writes the current one.
+
+    The queue is bounded, so memory stays at a few batches whatever the store's size.
+    """
+    done = object()
+    queue: Queue = Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                queue.put(batch)
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+
+    Thread(target=produce, daemon=True, name="mlprov-reader").start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 class _Writer:
     """Runs the load queries batch by batch and counts what it wrote."""
 
@@ -72,7 +98,7 @@ class _Writer:
     def write(self, query: str, rows: Iterable[dict], label: str, total: int) -> int:
         progress = Progress(f"  {label}", total, quiet=self.quiet)
         written = 0
-        for batch in _batches(rows, self.batch_size):
+        for batch in _prefetched(_batches(rows, self.batch_size)):
             queries.execute(self.driver, self.database, f"load.{query}", rows=batch)
             written += len(batch)
             progress.advance(len(batch))
@@ -133,9 +159,10 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
         if existing["status"] == "loaded":
             log.info("%s: source %r is already loaded and unchanged", store.path, source)
             return LoadResult(source, store.path, "unchanged")
-        log.info("%s: resuming the unfinished load of source %r", store.path, source)
-    if existing and replace:
+        log.info("%s: the last load of source %r did not finish: loading it again", store.path, source)
+    elif existing:
         log.info("%s: replacing source %r", store.path, source)
+    if existing:
         queries.execute(driver, database, "load.source_delete", source=source)
 
     if not quiet:

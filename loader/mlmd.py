@@ -89,7 +89,8 @@ def open_store(path: Path) -> Store:
             f"{page_count * page_size}); restore a complete copy of the store"
         )
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        # The loader reads in a prefetch thread, one stream at a time.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = REQUIRED_TABLES - tables
         if missing:

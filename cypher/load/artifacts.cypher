@@ -3,5 +3,5 @@
 // mode: write
 // params: {rows: {type: list, doc: artifact rows}}
 UNWIND $rows AS row
-MERGE (a:Artifact {uid: row.uid})
+CREATE (a:Artifact)
 SET a = row

@@ -5,4 +5,4 @@
 UNWIND $rows AS row
 MATCH (e:Execution {uid: row.owner})
 MATCH (c:Context {uid: row.context})
-MERGE (e)-[:ASSOCIATED_WITH]->(c)
+CREATE (e)-[:ASSOCIATED_WITH]->(c)

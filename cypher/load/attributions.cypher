@@ -5,4 +5,4 @@
 UNWIND $rows AS row
 MATCH (a:Artifact {uid: row.owner})
 MATCH (c:Context {uid: row.context})
-MERGE (a)-[:ATTRIBUTED_TO]->(c)
+CREATE (a)-[:ATTRIBUTED_TO]->(c)

@@ -3,5 +3,5 @@
 // mode: write
 // params: {rows: {type: list, doc: context rows}}
 UNWIND $rows AS row
-MERGE (c:Context {uid: row.uid})
+CREATE (c:Context)
 SET c = row

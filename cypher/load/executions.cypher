@@ -3,8 +3,8 @@
 // mode: write
 // params: {rows: {type: list, doc: execution rows}}
 UNWIND $rows AS row
-MERGE (e:Execution {uid: row.uid})
+CREATE (e:Execution)
 SET e = row.node
 MERGE (p:Pipeline {uid: row.pipeline_uid})
 ON CREATE SET p.source = row.node.source, p.name = row.node.pipeline
-MERGE (e)-[:IN_PIPELINE]->(p)
+CREATE (e)-[:IN_PIPELINE]->(p)

@@ -5,5 +5,5 @@
 UNWIND $rows AS row
 MATCH (a:Artifact {uid: row.artifact})
 MATCH (e:Execution {uid: row.execution})
-MERGE (e)-[r:OUTPUT {event_id: row.event_id}]->(a)
+CREATE (e)-[r:OUTPUT {event_id: row.event_id}]->(a)
 SET r.event_type = row.event_type, r.key = row.key, r.index = row.index, r.at = row.at

@@ -5,4 +5,4 @@
 UNWIND $rows AS row
 MATCH (c:Context {uid: row.child})
 MATCH (p:Context {uid: row.parent})
-MERGE (c)-[:CHILD_OF]->(p)
+CREATE (c)-[:CHILD_OF]->(p)

@@ -1,0 +1,117 @@
+"""Loader throughput against a naive one-row-per-transaction loader, on the same server, same run.
+
+Starts a throwaway Neo4j (own ports, temporary folder, the jars of ./.mlprov/neo4j), loads an
+MLMD store with mlprov's batched loader, then writes a sample of the same rows with the naive
+loader (one auto-commit transaction per row, the same stored queries) and reports both rates
+and their ratio. Peak RSS of the loading process is reported to show memory stays flat.
+
+    .venv/bin/python bench/load_bench.py --store corpus_m.sqlite [--naive-rows 2000] [--batch-size 5000]
+    .venv/bin/python bench/load_bench.py --scale M      # generates the synthetic corpus first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mlprov import queries
+from mlprov.loader import graph_rows, load_store, mlmd
+from mlprov.loader.operators import default_map
+from mlprov.server.config import default_home
+from mlprov.server.local import LocalServer
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def naive_rate(driver, database: str, store_path: Path, n_rows: int) -> float:
+    """Rows per second when every artifact, execution and event is its own transaction."""
+    source = "naive-baseline"
+    store = mlmd.open_store(store_path)
+    normaliser = graph_rows.ExecutionNormaliser(source, mlmd.pipeline_contexts(store), default_map())
+    work: list[tuple[str, dict]] = []
+    for row in mlmd.artifacts(store):
+        work.append(("load.artifacts", graph_rows.artifact_row(source, row)))
+        if len(work) >= n_rows // 3:
+            break
+    for row in mlmd.executions(store):
+        work.append(("load.executions", normaliser.row(row)))
+        if len(work) >= 2 * n_rows // 3:
+            break
+    loaded_artifacts = {r["uid"] for name, r in work if name == "load.artifacts"}
+    loaded_executions = {r["uid"] for name, r in work if name == "load.executions"}
+    for event in mlmd.events(store):
+        row = graph_rows.event_row(source, event)
+        if row["artifact"] in loaded_artifacts and row["execution"] in loaded_executions:
+            work.append((f"load.{event['direction'].lower()}_events", row))
+        if len(work) >= n_rows:
+            break
+    store.close()
+    started = time.perf_counter()
+    for name, row in work:
+        queries.execute(driver, database, name, rows=[row])
+    elapsed = time.perf_counter() - started
+    return len(work) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, help="MLMD SQLite store to load")
+    parser.add_argument("--scale", choices=["S", "M", "L"], help="generate the synthetic corpus at this scale")
+    parser.add_argument("--naive-rows", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="mlprov-load-bench-") as tmp:
+        store_path = args.store
+        if store_path is None:
+            from mlprov.loader.corpus import generate
+
+            store_path = Path(tmp) / f"corpus_{(args.scale or 'S').lower()}.sqlite"
+            print(f"generating the {args.scale or 'S'} corpus ...", file=sys.stderr)
+            generate(store_path, scale=args.scale or "S", seed=0, force=True, progress=None)
+        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
+                             http_port=free_port(), auth=False)
+        server.start()
+        try:
+            target = server.target()
+            with target.driver() as driver:
+                result = load_store(store_path, driver, target.database, batch_size=args.batch_size)
+                written = result.nodes + result.relationships
+                batched = written / result.seconds
+                naive = naive_rate(driver, target.database, store_path, args.naive_rows)
+        finally:
+            server.stop()
+    report = {
+        "store": store_path.name,
+        "store_mb": round(store_path.stat().st_size / 2**20, 1),
+        "nodes": result.nodes,
+        "relationships": result.relationships,
+        "load_seconds": round(result.seconds, 1),
+        "batched_per_s": round(batched),
+        "naive_per_s": round(naive),
+        "ratio": round(batched / naive, 1),
+        "batch_size": args.batch_size,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "load_bench.json").write_text(json.dumps(report, indent=1))
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
