@@ -11,6 +11,7 @@ CALL () {
 }
 MATCH (p:Pipeline)<-[:IN_PIPELINE]-(e:Execution)
 WHERE $source IS NULL OR p.source = $source
-WITH all_pipelines, e.operator AS operator, e.category AS category, count(DISTINCT p) AS pipelines, count(e) AS executions
+WITH all_pipelines, e.operator AS operator, head(collect(DISTINCT e.category)) AS category,
+     count(DISTINCT p) AS pipelines, count(e) AS executions
 RETURN operator, category, pipelines, toFloat(pipelines) / all_pipelines AS pipeline_share, executions
 ORDER BY pipelines DESC, executions DESC, operator
