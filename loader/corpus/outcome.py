@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-BASE = 2.3
+BASE = 2.1
 DRIFT = 5.0
 STRUCTURE = 2.6
 CODE = 0.5
