@@ -12,7 +12,7 @@ from mlprov.analytics.waste.features import FEATURE_FAMILIES
 from mlprov.analytics.waste.model import WasteModel
 from mlprov.analytics.waste.policy import evaluate_policy, pipeline_cadence
 
-DEFAULT_TAUS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
+DEFAULT_TAUS = tuple(round(t, 2) for t in np.arange(0.02, 0.99, 0.02))
 RANDOM_DRAWS = 10
 IMPORTANCE_ROWS = 50_000
 
@@ -82,7 +82,7 @@ def importances(model: WasteModel, frame: pd.DataFrame, seed: int = 0) -> pd.Dat
         return pd.DataFrame(columns=["feature", "family", "importance", "std"])
     sample = frame.sample(min(len(frame), IMPORTANCE_ROWS), random_state=seed)
     result = permutation_importance(model.estimator, model.matrix(sample), sample["pushed"].astype(bool),
-                                    scoring="roc_auc", n_repeats=5, random_state=seed)
+                                    scoring="roc_auc", n_repeats=3, random_state=seed)
     table = pd.DataFrame({"feature": model.columns, "importance": result.importances_mean,
                           "std": result.importances_std})
     table["family"] = table["feature"].str.split("=").str[0].map(FEATURE_FAMILIES)
