@@ -1,0 +1,20 @@
+// name: graphlets_per_pipeline
+// summary: Per pipeline, its graphlets (one per live Trainer run), how many pushed, its Trainer nodes and its cache hits (CACHED Trainers, which train nothing).
+// mode: read
+// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// returns: {source: string, pipeline: string, graphlets: int, pushed: int, trainer_nodes: int, cache_hits: int}
+// browser: ":params {source: null}"
+MATCH (p:Pipeline)
+WHERE $source IS NULL OR p.source = $source
+CALL (p) {
+  OPTIONAL MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)
+  RETURN count(g) AS graphlets, count(CASE WHEN g.outcome = 'pushed' THEN 1 END) AS pushed,
+         count(DISTINCT g.trainer_node) AS trainer_nodes
+}
+CALL (p) {
+  OPTIONAL MATCH (t:Execution)-[:IN_PIPELINE]->(p)
+  WHERE t.operator = 'Trainer' AND t.state = 'CACHED'
+  RETURN count(t) AS cache_hits
+}
+RETURN p.source AS source, p.name AS pipeline, graphlets, pushed, trainer_nodes, cache_hits
+ORDER BY source, pipeline

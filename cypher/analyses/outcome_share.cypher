@@ -1,0 +1,14 @@
+// name: outcome_share
+// summary: Graphlets per outcome (SPEC §3 step 9) with their share of all graphlets and their amortized cost.
+// mode: read
+// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// returns: {outcome: string, graphlets: int, share: float, cost_amortized_s: float}
+// browser: ":params {source: null}"
+MATCH (g:Graphlet)
+WHERE $source IS NULL OR g.source = $source
+WITH g.outcome AS outcome, count(*) AS graphlets, sum(g.cost_amortized_s) AS cost_amortized_s
+WITH collect({outcome: outcome, graphlets: graphlets, cost: cost_amortized_s}) AS rows, sum(graphlets) AS total
+UNWIND rows AS row
+RETURN row.outcome AS outcome, row.graphlets AS graphlets, toFloat(row.graphlets) / total AS share,
+       row.cost AS cost_amortized_s
+ORDER BY graphlets DESC, outcome

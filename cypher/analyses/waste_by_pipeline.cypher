@@ -1,0 +1,15 @@
+// name: waste_by_pipeline
+// summary: Waste per pipeline under each attribution mode: cost of its closed graphlets that did not push, over the cost of all its closed graphlets (SPEC §3 step 11).
+// mode: read
+// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// returns: {source: string, pipeline: string, mode: string, closed_graphlets: int, wasted_graphlets: int, closed_cost_s: float, waste_s: float, waste_fraction: float}
+// browser: ":params {source: null}"
+MATCH (p:Pipeline)-[:HAS_GRAPHLET]->(g:Graphlet)
+WHERE ($source IS NULL OR p.source = $source) AND g.outcome <> 'open'
+UNWIND [['full', g.cost_full_s], ['amortized', g.cost_amortized_s], ['first_use', g.cost_first_use_s]] AS attribution
+WITH p, attribution[0] AS mode, coalesce(attribution[1], 0.0) AS cost, g.outcome = 'pushed' AS pushed
+WITH p, mode, count(*) AS closed_graphlets, count(CASE WHEN NOT pushed THEN 1 END) AS wasted_graphlets,
+     sum(cost) AS closed_cost_s, sum(CASE WHEN NOT pushed THEN cost ELSE 0.0 END) AS waste_s
+RETURN p.source AS source, p.name AS pipeline, mode, closed_graphlets, wasted_graphlets, closed_cost_s, waste_s,
+       CASE WHEN closed_cost_s > 0 THEN waste_s / closed_cost_s END AS waste_fraction
+ORDER BY source, pipeline, mode
