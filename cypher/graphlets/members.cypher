@@ -6,7 +6,8 @@ MATCH (t:Execution)
 WHERE t.source = $source AND t.operator = $trainer_operator AND t.state <> 'CACHED'
 CALL (t) {
   // Step 3, upstream: the Trainer's inputs (never base_model), then on through each artifact's
-  // creator and that creator's inputs, stopping at Trainer-created artifacts; Resolvers never count.
+  // creator and that creator's inputs. Trainer-created artifacts belong to their own graphlet:
+  // neither members nor walked. Resolvers are never members.
   CALL (t) {
     OPTIONAL MATCH path = (t)<-[i:INPUT]-(first:Artifact)
           ((a:Artifact)-[:CREATED_BY]->(x:Execution)<-[j:INPUT]-(b:Artifact)
@@ -17,6 +18,7 @@ CALL (t) {
     UNWIND CASE WHEN path IS NULL THEN [] ELSE nodes(path)[1..] END AS n
     WITH DISTINCT n
     WHERE n:Artifact
+      AND NOT EXISTS { (n)-[:CREATED_BY]->(c:Execution) WHERE c.operator = $trainer_operator }
     RETURN collect(n) AS upstream_artifacts
   }
   CALL (upstream_artifacts) {
