@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlprov.cli import browser, corpus, graphlets, load, queries, server, waste
+    from mlprov.cli import browser, corpus, export, graphlets, load, queries, report, server, waste
 
     app.add_typer(server.app, name="server")
     app.add_typer(corpus.app, name="corpus")
@@ -32,6 +32,8 @@ def _register() -> None:
     app.add_typer(waste.app, name="waste")
     app.command("load")(load.load)
     app.command("analyze")(queries.analyze)
+    app.command("report")(report.report)
+    app.command("export")(export.export)
 
 
 _register()

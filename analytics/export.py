@@ -1,0 +1,189 @@
+"""Export every analysis table as CSV and Parquet into a folder, for BI tools and scheduled jobs.
+
+- Incremental: a state file (`.mlprov-export.json`) keeps, per table, a fingerprint of what the
+  table depends on: each source's load status, store sha256 and the sha256/settings its graphlets
+  were built from (query `export.source_versions`), plus the query text. A table is rewritten only
+  when its fingerprint changed, a format was added, or a file is missing.
+- Atomic: each file is written to a temporary file in the same folder, fsynced, then renamed over
+  the old one (`os.replace`), so a reader sees the old file or the new one, never half of one.
+- One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
+  with ExportLockedError (exit code 3), or waits for the lock with `wait=True`.
+- While a source is loading (status not `loaded`) nothing is written: GraphBusyError (exit code 4);
+  if the sources change while tables are being written, the files written are complete but not
+  recorded, so the next run refreshes them, and the run ends with GraphBusyError too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import neo4j
+import pandas as pd
+
+from mlprov import queries
+from mlprov.analytics.tables import analysis_queries, run_table, stem
+from mlprov.errors import MlprovError
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "parquet")
+STATE_FILE = ".mlprov-export.json"
+LOCK_FILE = ".mlprov-export.lock"
+EXIT_LOCKED = 3
+EXIT_BUSY = 4
+
+
+class ExportLockedError(MlprovError):
+    """Another export holds the folder's lock."""
+
+    exit_code = EXIT_LOCKED
+
+
+class GraphBusyError(MlprovError):
+    """A source is being loaded, or changed during the export: run the export again later."""
+
+    exit_code = EXIT_BUSY
+
+
+@dataclass
+class ExportResult:
+    output: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@contextmanager
+def folder_lock(output: Path, wait: bool) -> Iterator[None]:
+    """Hold the export lock of `output` (wait for it, or raise ExportLockedError)."""
+    with open(output / LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise ExportLockedError(
+                f"another export is writing to {output} (lock {output / LOCK_FILE}); "
+                "try again later or pass --wait") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+    "csv": lambda frame, path: frame.to_csv(path, index=False),
+    "parquet": lambda frame, path: frame.to_parquet(path, index=False),
+}
+
+
+def _source_versions(driver: neo4j.Driver, database: str) -> list[list]:
+    _, rows = queries.execute(driver, database, "export.source_versions")
+    return rows
+
+
+def fingerprint(versions: list[list], query: queries.StoredQuery) -> str:
+    """What a table depends on: the sources' versions and the query's text and defaults."""
+    defaults = {name: param.default for name, param in query.params.items()}
+    payload = json.dumps({"sources": versions, "query": query.body, "defaults": defaults}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _read_state(output: Path) -> dict:
+    try:
+        return json.loads((output / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"tables": {}}
+
+
+def _write_state(output: Path, state: dict) -> None:
+    atomic_write(output / STATE_FILE, lambda path: path.write_text(json.dumps(state, indent=1, sort_keys=True)))
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Temporary files of an export that was killed mid-write (only ever removed under the lock)."""
+    for leftover in output.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _busy_sources(versions: list[list]) -> list[str]:
+    return [f"{source} ({status})" for source, status, *_ in versions if status != "loaded"]
+
+
+def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
+           formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False) -> ExportResult:
+    """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`."""
+    started = time.perf_counter()
+    formats = list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in _WRITERS]
+    if unknown:
+        raise MlprovError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    selected = analysis_queries(only)
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(output)
+    with folder_lock(output, wait):
+        _remove_leftovers(output)
+        versions = _source_versions(driver, database)
+        busy = _busy_sources(versions)
+        if busy:
+            raise GraphBusyError(f"not exporting while sources are loading: {', '.join(busy)}; run again later")
+        state = _read_state(output)
+        pending: dict[str, dict] = {}
+        for query in selected:
+            name, wanted = stem(query), fingerprint(versions, query)
+            files = [output / f"{name}.{fmt}" for fmt in formats]
+            recorded = state["tables"].get(name, {})
+            if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
+                result.unchanged.append(name)
+                continue
+            frame = run_table(driver, database, query).frame
+            for path, fmt in zip(files, formats):
+                atomic_write(path, lambda tmp, fmt=fmt: _WRITERS[fmt](frame, tmp))
+            result.written.append(name)
+            result.files.extend(files)
+            pending[name] = {"fingerprint": wanted, "rows": len(frame), "formats": formats,
+                             "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            log.info("export: %s: %d rows", name, len(frame))
+        if _source_versions(driver, database) != versions:
+            raise GraphBusyError("the sources changed during the export; the tables written will be "
+                                 "refreshed by the next run")
+        state["tables"].update(pending)
+        _write_state(output, state)
+    result.seconds = time.perf_counter() - started
+    return result

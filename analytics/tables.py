@@ -1,0 +1,58 @@
+"""The analysis tables: every read query of the `analyses` and `topology` namespaces, by bare name.
+
+The report and the export both run this set, so a new query file in those folders appears in both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import neo4j
+import pandas as pd
+
+from mlprov import queries
+
+NAMESPACES = ("analyses", "topology")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One analysis result: its bare name, the stored query behind it, its rows and how long it took."""
+
+    name: str
+    query: queries.StoredQuery
+    frame: pd.DataFrame
+    seconds: float
+
+
+def analysis_queries(only: Iterable[str] | None = None) -> list[queries.StoredQuery]:
+    """The analysis queries, sorted by name; `only` picks some by bare name (refusing unknown ones)."""
+    available = {q.name.rsplit(".", 1)[-1]: q for q in queries.registry()
+                 if q.mode == "read" and q.name.split(".", 1)[0] in NAMESPACES}
+    if only is None:
+        return [available[name] for name in sorted(available)]
+    wanted = list(dict.fromkeys(only))
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise queries.QueryError(f"no analysis named {', '.join(unknown)}; available: {', '.join(sorted(available))}")
+    return [available[name] for name in wanted]
+
+
+def stem(query: queries.StoredQuery) -> str:
+    return query.name.rsplit(".", 1)[-1]
+
+
+def run_table(driver: neo4j.Driver, database: str, query: queries.StoredQuery, source: str | None = None) -> Table:
+    """Run one analysis with its declared defaults (and `source`, when given and the query takes it)."""
+    params = {"source": source} if source is not None and "source" in query.params else {}
+    started = time.perf_counter()
+    frame = queries.run_df(driver, database, query.name, **params)
+    return Table(stem(query), query, frame, time.perf_counter() - started)
+
+
+def run_tables(driver: neo4j.Driver, database: str, only: Iterable[str] | None = None,
+               source: str | None = None) -> dict[str, Table]:
+    """Run the analyses (all, or `only` these) and return them by bare name."""
+    return {stem(q): run_table(driver, database, q, source) for q in analysis_queries(only)}
