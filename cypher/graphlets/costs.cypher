@@ -2,19 +2,25 @@
 // summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (SPEC §3 step 10).
 // mode: write
 // params: {source: {type: string, doc: source name}}
+// Per member execution, once: its share when split over every graphlet that holds it, and
+// which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
+MATCH (e:Execution)
+WHERE e.source = $source
+CALL (e) {
+  MATCH (e)<-[r:CONTAINS]-(h:Graphlet)
+  WITH r, h
+  ORDER BY h.started_at IS NULL, h.started_at, h.trainer_id
+  WITH collect(r) AS links
+  UNWIND range(0, size(links) - 1) AS i
+  WITH links, i, links[i] AS link
+  SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
+} IN TRANSACTIONS OF 5000 ROWS;
+
 MATCH (g:Graphlet)
 WHERE g.source = $source
 CALL (g) {
-  MATCH (g)-[:CONTAINS]->(e:Execution)
-  CALL (e) {
-    MATCH (e)<-[:CONTAINS]-(h:Graphlet)
-    WITH h
-    ORDER BY h.started_at IS NULL, h.started_at, h.trainer_id
-    RETURN count(h) AS holders, head(collect(h.uid)) AS first_holder
-  }
-  WITH g,
-       sum(e.cost_s) AS full_cost,
-       sum(e.cost_s / holders) AS amortized_cost,
-       sum(CASE WHEN first_holder = g.uid THEN e.cost_s ELSE 0.0 END) AS first_use_cost
+  MATCH (g)-[r:CONTAINS]->(e:Execution)
+  WITH sum(e.cost_s) AS full_cost, sum(r.amortized_s) AS amortized_cost,
+       sum(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use_cost
   SET g.cost_full_s = full_cost, g.cost_amortized_s = amortized_cost, g.cost_first_use_s = first_use_cost
-} IN TRANSACTIONS OF 2000 ROWS
+} IN TRANSACTIONS OF 5000 ROWS
