@@ -1,0 +1,234 @@
+"""Every analysis on a graph of the real stores and a small synthetic corpus: hand-derived
+expectations, the corpus ground truth (exact where the truth is exact), and the stored-query
+contract (EXPLAIN says read-only, the columns are those the `returns` header declares)."""
+
+from __future__ import annotations
+
+import sqlite3
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from mlprov import queries
+from mlprov.analytics.graphlets import build
+from mlprov.analytics.tables import analysis_queries, stem
+from mlprov.loader import load_store
+from mlprov.loader.corpus import generate
+from mlprov.loader.load import default_source_name
+from tests.helpers import REAL_STORES, store
+
+pytestmark = pytest.mark.integration
+
+CORPUS = "tiny_corpus"
+MODES = ("full", "amortized", "first_use")
+READ_QUERIES = [q for q in queries.registry() if q.mode == "read"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A small synthetic corpus (4 pipelines, one with two Trainer nodes) and its ground truth."""
+    files = generate(tmp_path_factory.mktemp("corpus") / f"{CORPUS}.sqlite", pipelines=4, days=20, seed=3,
+                     progress=None)
+    return SimpleNamespace(store=files.store, graphlets=pd.read_parquet(files.graphlets),
+                           pipelines=pd.read_parquet(files.pipelines))
+
+
+@pytest.fixture(scope="module")
+def graph(neo4j_target, corpus):
+    """The session's throwaway server holding every real store and the corpus, graphlets built."""
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with neo4j_target.driver() as driver:
+        for path in [*REAL_STORES, corpus.store]:
+            load_store(path, driver, neo4j_target.database, quiet=True)
+        build(driver, neo4j_target.database, quiet=True)
+    return neo4j_target
+
+
+def run(target, name: str, **params) -> pd.DataFrame:
+    with target.driver() as driver:
+        return queries.run_df(driver, target.database, name, **params)
+
+
+def real(fragment: str) -> str:
+    return default_source_name(store(fragment))
+
+
+# ------------------------------------------------------------------ contract, for every read query
+
+@pytest.mark.parametrize("query", READ_QUERIES, ids=lambda q: q.name)
+def test_read_query_is_read_only_and_declares_its_columns(graph, query):
+    with graph.driver() as driver, driver.session(database=graph.database) as session:
+        result = session.run("EXPLAIN " + query.body, query.bind({}))
+        keys = list(result.keys())
+        summary = result.consume()
+    assert summary.query_type == "r", f"{query.path}: EXPLAIN says {summary.query_type!r}, not read-only"
+    assert keys == list(query.returns), f"{query.path}: returns {keys}, header declares {list(query.returns)}"
+
+
+@pytest.mark.parametrize("query", analysis_queries(), ids=stem)
+def test_analysis_runs_with_its_defaults_and_returns_its_columns(graph, query):
+    frame = run(graph, query.name)
+    assert list(frame.columns) == list(query.returns)
+    assert len(frame) > 0
+
+
+# ------------------------------------------------------------------ hand-derived, real stores
+
+def test_penguin_tfma_two_graphlets_one_pushed_one_not_blessed(graph):
+    source = real("penguin-tfma")
+    per_pipeline = run(graph, "graphlets_per_pipeline", source=source)
+    assert per_pipeline[["graphlets", "pushed", "trainer_nodes", "cache_hits"]].values.tolist() == [[2, 1, 1, 0]]
+    outcomes = run(graph, "outcome_share", source=source).set_index("outcome")
+    assert outcomes["graphlets"].to_dict() == {"pushed": 1, "not_blessed": 1}
+    assert outcomes.loc["pushed", "share"] == pytest.approx(0.5)
+    overlap = run(graph, "input_overlap", source=source)
+    assert overlap[["trainer_id", "previous_trainer_id"]].values.tolist() == [[8, 3]]
+    sizes = run(graph, "graphlet_size", source=source).set_index("trainer_id")
+    assert sizes.loc[3, ["n_executions", "upstream_executions", "downstream_executions"]].tolist() == [4, 1, 2]
+
+
+def test_penguin_tfma_waste_is_the_not_blessed_graphlet(graph):
+    source = real("penguin-tfma")
+    table = run(graph, "graphlets", source=source).set_index("trainer_id")
+    waste = run(graph, "waste_total", source=source).set_index("mode")
+    for mode in MODES:
+        cost = table[f"cost_{mode}_s"]
+        assert waste.loc[mode, "closed_graphlets"] == 2 and waste.loc[mode, "wasted_graphlets"] == 1
+        assert waste.loc[mode, "waste_s"] == pytest.approx(cost[8])
+        assert waste.loc[mode, "waste_fraction"] == pytest.approx(cost[8] / (cost[3] + cost[8]))
+
+
+def test_penguin_transform_costs_shared_importer_and_unattributed_row(graph):
+    # Graphlets {1, 2, 4, 6, 7} and {2, 8, 11, 13, 14}: Importer 2 is in both; StatisticsGen 3/10,
+    # ExampleValidator 5/12 and the CACHED Importer 9 are in none (SPEC §3 worked example).
+    source = real("penguin-transform")
+    with graph.driver() as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (e:Execution {source: $source}) RETURN e.mlmd_id AS id, e.cost_s AS cost", source=source,
+            database_=graph.database)
+    cost = {r["id"]: r["cost"] for r in records}
+    by_operator = run(graph, "cost_by_operator", source=source).set_index("operator")
+    unattributed = by_operator.loc["unattributed"]
+    assert unattributed["executions"] == 5
+    assert unattributed["cost_s"] == pytest.approx(sum(cost[i] for i in (3, 5, 9, 10, 12)))
+    assert by_operator.loc["Importer", "cost_full_s"] == pytest.approx(2 * cost[2])
+    assert by_operator.loc["Importer", "cost_s"] == pytest.approx(cost[2])
+    assert by_operator["share"].sum() == pytest.approx(1.0)
+    by_category = run(graph, "cost_by_category", source=source).set_index("category")
+    assert by_category.loc["unattributed", "cost_s"] == pytest.approx(unattributed["cost_s"])
+    assert by_category["cost_s"].sum() == pytest.approx(sum(cost.values()))
+
+
+def test_syahrrulll_eight_trainers_six_failed(graph):
+    source = real("Syahrrulll")
+    failures = run(graph, "failures_by_operator", source=source).set_index("operator")
+    assert failures.loc["Trainer", ["executions", "failed", "canceled"]].tolist() == [8, 6, 0]
+    assert failures.loc["Trainer", "failure_rate"] == pytest.approx(6 / 8)
+    outcomes = run(graph, "outcomes_by_pipeline", source=source)
+    assert outcomes[["graphlets", "failed", "pushed"]].values.tolist() == [[8, 6, 2]]
+    changes = run(graph, "graphlet_changes", source=source)
+    # Every Trainer run of this store was built from a new user-code wheel (module_path holds its hash).
+    assert len(changes) == 7 and changes["trainer_code_changed"].sum() >= 1
+
+
+def test_lifespan_and_activity_match_the_store_tables(graph):
+    path = store("penguin-tfma")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        first, last, executions = conn.execute(
+            "SELECT min(create_time_since_epoch), max(last_update_time_since_epoch), count(*) FROM Execution").fetchone()
+    lifespan = run(graph, "pipeline_lifespan", source=real("penguin-tfma")).iloc[0]
+    assert (lifespan["first_execution_at"], lifespan["last_execution_at"], lifespan["executions"]) == (first, last, executions)
+    assert lifespan["lifespan_days"] == pytest.approx((last - first) / 86_400_000)
+    activity = run(graph, "pipeline_activity", source=real("penguin-tfma")).iloc[0]
+    assert activity["active_days"] == max(1, -(-(last - first) // 86_400_000))
+    assert activity["trainings"] == 2
+
+
+# ------------------------------------------------------------------ synthetic corpus ground truth
+
+def test_pipeline_activity_and_counts_equal_the_truth(graph, corpus):
+    truth = corpus.pipelines.set_index("pipeline")
+    activity = run(graph, "pipeline_activity", source=CORPUS).set_index("pipeline")
+    for column in ("active_days", "executions", "trainings"):
+        assert activity[column].astype(int).to_dict() == truth[column].astype(int).to_dict(), column
+    lifespan = run(graph, "pipeline_lifespan", source=CORPUS).set_index("pipeline")
+    assert lifespan["lifespan_days"].round(4).to_dict() == pytest.approx(truth["lifespan_days"].to_dict())
+    per_pipeline = run(graph, "graphlets_per_pipeline", source=CORPUS).set_index("pipeline")
+    assert per_pipeline["graphlets"].to_dict() == truth["graphlets"].to_dict()
+    assert per_pipeline["pushed"].to_dict() == truth["pushed"].to_dict()
+    assert per_pipeline["trainer_nodes"].to_dict() == truth["trainers"].to_dict()
+
+
+def test_graphlet_sizes_and_outcomes_equal_the_truth(graph, corpus):
+    truth = corpus.graphlets.set_index("trainer_id")
+    sizes = run(graph, "graphlet_size", source=CORPUS).set_index("trainer_id")
+    assert sorted(sizes.index) == sorted(truth.index)
+    for column in ("n_executions", "n_artifacts", "outcome"):
+        assert sizes[column].astype(str).to_dict() == truth[column].astype(str).to_dict(), column
+    outcomes = run(graph, "outcome_share", source=CORPUS).set_index("outcome")["graphlets"]
+    assert outcomes.to_dict() == truth["outcome"].value_counts().to_dict()
+
+
+def test_waste_equals_the_truth_under_every_mode(graph, corpus):
+    truth = corpus.graphlets
+    closed = truth[truth["outcome"] != "open"]
+    wasted = closed[closed["outcome"] != "pushed"]
+    total = run(graph, "waste_total", source=CORPUS).set_index("mode")
+    by_pipeline = run(graph, "waste_by_pipeline", source=CORPUS).set_index(["pipeline", "mode"])
+    by_category = run(graph, "waste_by_category", source=CORPUS)
+    for mode in MODES:
+        column = f"cost_{mode}_s"
+        assert total.loc[mode, "closed_graphlets"] == len(closed)
+        assert total.loc[mode, "wasted_graphlets"] == len(wasted)
+        assert total.loc[mode, "waste_s"] == pytest.approx(wasted[column].sum())
+        assert total.loc[mode, "waste_fraction"] == pytest.approx(wasted[column].sum() / closed[column].sum())
+        expected = wasted.groupby("pipeline")[column].sum()
+        for pipeline, waste in expected.items():
+            assert by_pipeline.loc[(pipeline, mode), "waste_s"] == pytest.approx(waste)
+        of_mode = by_category[by_category["mode"] == mode]
+        assert of_mode["waste_s"].sum() == pytest.approx(wasted[column].sum())
+        assert of_mode["closed_cost_s"].sum() == pytest.approx(closed[column].sum())
+        assert of_mode["waste_share"].sum() == pytest.approx(1.0)
+
+
+def test_attributed_cost_equals_the_truth(graph, corpus):
+    by_operator = run(graph, "cost_by_operator", source=CORPUS)
+    attributed = by_operator[by_operator["operator"] != "unattributed"]
+    assert attributed["cost_s"].sum() == pytest.approx(corpus.graphlets["cost_amortized_s"].sum())
+    assert attributed["cost_full_s"].sum() == pytest.approx(corpus.graphlets["cost_full_s"].sum())
+    assert attributed.loc[attributed["operator"] == "Trainer", "executions"].item() == len(corpus.graphlets)
+
+
+def test_input_overlap_spans_equal_the_truth(graph, corpus):
+    truth = corpus.graphlets.set_index("trainer_id")
+    overlap = run(graph, "input_overlap", source=CORPUS).set_index("trainer_id")
+    assert len(overlap) == len(truth) - corpus.pipelines["trainers"].sum()
+    assert overlap["spans"].to_dict() == truth.loc[overlap.index, "window_spans"].astype(int).to_dict()
+    assert overlap["new_spans"].to_dict() == truth.loc[overlap.index, "new_spans"].astype(int).to_dict()
+    assert ((overlap["spans_jaccard"] >= 0) & (overlap["spans_jaccard"] <= 1)).all()
+
+
+def test_changes_equal_the_truth_and_push_rates_agree(graph, corpus):
+    truth = corpus.graphlets.set_index("trainer_id")
+    changes = run(graph, "graphlet_changes", source=CORPUS).set_index("trainer_id")
+    expected = truth.loc[changes.index]
+    assert changes["hyperparameters_changed"].to_dict() == expected["hyperparameter_change"].astype(bool).to_dict()
+    assert changes["new_data"].to_dict() == (expected["new_spans"] > 0).to_dict()
+    assert changes["trainer_code_changed"].to_dict() == expected["code_change"].astype(bool).to_dict()
+    rates = run(graph, "push_rate_by_change", source=CORPUS).set_index("change")
+    closed = changes[changes["outcome"] != "open"]
+    assert rates.loc["any", "graphlets"] == len(closed)
+    assert rates.loc["any", "pushed"] == (closed["outcome"] == "pushed").sum()
+    for kind, column in (("schema", "schema_changed"), ("trainer_code", "trainer_code_changed"),
+                         ("new_data", "new_data"), ("operators", "operators_changed")):
+        count = int(closed[column].sum())
+        assert (rates.loc[kind, "graphlets"] if kind in rates.index else 0) == count, kind
+
+
+def test_outcomes_over_time_cover_every_graphlet(graph, corpus):
+    for period in ("day", "week"):
+        over_time = run(graph, "outcomes_over_time", source=CORPUS, period=period)
+        assert over_time["graphlets"].sum() == len(corpus.graphlets)
+        assert over_time.groupby("period_start")["share"].sum().round(9).eq(1.0).all()

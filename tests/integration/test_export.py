@@ -1,0 +1,161 @@
+"""`mlprov export`: incremental (unchanged tables are not rewritten, a load refreshes them), atomic
+and serialised (concurrent exports and a concurrent load never leave a partial file), and the exit
+codes a scheduler acts on (3: locked, 4: a source is loading)."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from mlprov.analytics.export import (EXIT_BUSY, EXIT_LOCKED, STATE_FILE, GraphBusyError, export,
+                                     folder_lock)
+from mlprov.analytics.graphlets import build
+from mlprov.loader import load_store
+from mlprov.loader.load import default_source_name
+from tests.helpers import run_cli, store
+
+pytestmark = pytest.mark.integration
+
+FIRST = ("penguin-tfma", "penguin-transform")
+LATER = "Syahrrulll"
+
+
+@pytest.fixture(scope="module")
+def graph(neo4j_target):
+    """The session's throwaway server with two small real stores, graphlets built."""
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with neo4j_target.driver() as driver:
+        for fragment in FIRST:
+            load_store(store(fragment), driver, neo4j_target.database, quiet=True)
+        build(driver, neo4j_target.database, quiet=True)
+    return neo4j_target
+
+
+def run_export(target, output, **options):
+    with target.driver() as driver:
+        return export(driver, target.database, output, **options)
+
+
+def file_versions(folder) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir() if p.suffix in (".csv", ".parquet")}
+
+
+def assert_every_file_parses(folder) -> None:
+    assert not list(folder.glob(".*.tmp")), "temporary files left behind"
+    for path in folder.glob("*.csv"):
+        pd.read_csv(path)
+    for path in folder.glob("*.parquet"):
+        pq.read_table(path)
+
+
+def test_second_run_rewrites_nothing_and_a_load_refreshes(graph, tmp_path):
+    first = run_export(graph, tmp_path)
+    assert first.written and not first.unchanged
+    assert (tmp_path / STATE_FILE).exists()
+    before = file_versions(tmp_path)
+    assert len(before) == 2 * len(first.written)
+
+    second = run_export(graph, tmp_path)
+    assert second.written == [] and sorted(second.unchanged) == sorted(first.written)
+    assert file_versions(tmp_path) == before
+
+    (tmp_path / "outcome_share.csv").unlink()
+    repaired = run_export(graph, tmp_path)
+    assert repaired.written == ["outcome_share"]
+
+    with graph.driver() as driver:
+        load_store(store(LATER), driver, graph.database, quiet=True)
+        build(driver, graph.database, quiet=True)
+    refreshed = run_export(graph, tmp_path)
+    assert sorted(refreshed.written) == sorted(first.written)
+    summary = pd.read_parquet(tmp_path / "corpus_summary.parquet")
+    assert default_source_name(store(LATER)) in set(summary["source"])
+
+
+def test_only_and_formats(graph, tmp_path):
+    result = run_export(graph, tmp_path, only=["waste_total", "outcome_share"], formats=["csv"])
+    assert sorted(result.written) == ["outcome_share", "waste_total"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["outcome_share.csv", "waste_total.csv"]
+    with_parquet = run_export(graph, tmp_path, only=["waste_total"], formats=["csv", "parquet"])
+    assert with_parquet.written == ["waste_total"]
+
+
+def test_concurrent_exports_never_leave_a_partial_file(graph, tmp_path):
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def exporter():
+        try:
+            for _ in range(2):
+                run_export(graph, tmp_path, force=True, wait=True)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    def reader():
+        while not stop.is_set():
+            try:
+                for path in list(tmp_path.glob("*.csv")):
+                    pd.read_csv(path)
+                for path in list(tmp_path.glob("*.parquet")):
+                    pq.read_table(path)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=exporter) for _ in range(2)]
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    watcher.join()
+    assert errors == []
+    assert_every_file_parses(tmp_path)
+
+
+def test_export_during_a_load_writes_whole_files_or_reports_busy(graph, tmp_path):
+    outcomes: list[object] = []
+
+    def loader():
+        with graph.driver() as driver:
+            load_store(store("penguin-simple_tfx"), driver, graph.database, quiet=True)
+
+    thread = threading.Thread(target=loader)
+    thread.start()
+    while thread.is_alive():
+        try:
+            outcomes.append(run_export(graph, tmp_path, wait=True))
+        except GraphBusyError as exc:
+            outcomes.append(exc)
+    thread.join()
+    outcomes.append(run_export(graph, tmp_path, wait=True))
+    assert not isinstance(outcomes[-1], GraphBusyError)
+    assert_every_file_parses(tmp_path)
+
+
+def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
+    with folder_lock(tmp_path, wait=False):
+        locked = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total")
+    assert locked.returncode == EXIT_LOCKED, locked.stderr
+    assert "another export" in locked.stderr
+
+    source = default_source_name(store(FIRST[0]))
+    with graph.driver() as driver:
+        driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loading'", source=source,
+                             database_=graph.database)
+        try:
+            busy = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total")
+        finally:
+            driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loaded'", source=source,
+                                 database_=graph.database)
+    assert busy.returncode == EXIT_BUSY, busy.stderr
+    assert not (tmp_path / "waste_total.csv").exists()
+    ok = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total", "--format", "csv")
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "waste_total.csv").exists()
