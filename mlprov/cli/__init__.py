@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlprov.cli import browser, corpus, export, graphlets, load, queries, report, server, waste
+    from mlprov.cli import browser, corpus, demo, export, graphlets, load, queries, report, server, waste
 
     app.add_typer(server.app, name="server")
     app.add_typer(corpus.app, name="corpus")
@@ -34,6 +34,7 @@ def _register() -> None:
     app.command("analyze")(queries.analyze)
     app.command("report")(report.report)
     app.command("export")(export.export)
+    app.command("demo")(demo.demo)
 
 
 _register()
