@@ -59,6 +59,7 @@ class WasteModel:
     split_at: int
     metrics: dict[str, float] = field(default_factory=dict)
     reference: dict[str, float] = field(default_factory=dict)
+    tau: float = 0.5  # skip below this P(push); `mlprov waste evaluate` stores its operating point here
     version: int = MODEL_VERSION
     trained_at: str = ""
     features: tuple[str, ...] = FEATURES
