@@ -1,0 +1,113 @@
+"""Graphlet build time against extracting each model's lineage with ml-metadata, same store, same run.
+
+mlprov: load the store into a throwaway Neo4j and time `graphlets build` (all graphlets).
+Baseline: ml-metadata's own `get_lineage_subgraph` (upstream and downstream, bounded hops) for a
+sample of Trainer executions, in the ml-metadata venv (`MLPROV_MLMD_PYTHON`, made by
+`scripts/run.sh test`); its per-model time times the number of graphlets is the baseline total.
+
+    MLPROV_MLMD_PYTHON=.venv-mlmd/bin/python .venv/bin/python bench/graphlet_bench.py --store corpus_m.sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mlprov.analytics.graphlets import build
+from mlprov.loader import load_store
+from mlprov.server.config import default_home
+from mlprov.server.local import LocalServer
+
+RESULTS = Path(__file__).parent / "results"
+
+# Runs under ml-metadata's interpreter: times get_lineage_subgraph per sampled Trainer execution.
+MLMD_CHILD = r"""
+import json, sys, time
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2 as pb
+path, sample, hops = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+config = pb.ConnectionConfig()
+config.sqlite.filename_uri = path
+config.sqlite.connection_mode = pb.SqliteMetadataSourceConfig.READONLY
+store = metadata_store.MetadataStore(config)
+trainers = [e.id for t in store.get_execution_types() if t.name.endswith(".Trainer")
+            for e in store.get_executions_by_type(t.name)]
+step = max(1, len(trainers) // sample)
+picked = trainers[::step][:sample]
+started = time.perf_counter()
+for trainer in picked:
+    for direction in (pb.LineageSubgraphQueryOptions.UPSTREAM, pb.LineageSubgraphQueryOptions.DOWNSTREAM):
+        options = pb.LineageSubgraphQueryOptions(max_num_hops=hops, direction=direction)
+        options.starting_executions.filter_query = f"id = {trainer}"
+        store.get_lineage_subgraph(options)
+elapsed = time.perf_counter() - started
+print(json.dumps({"trainers": len(trainers), "sampled": len(picked), "seconds": elapsed}))
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def mlmd_per_model_ms(store: Path, sample: int, hops: int) -> dict:
+    python = os.environ.get("MLPROV_MLMD_PYTHON")
+    if not python:
+        sys.exit("set MLPROV_MLMD_PYTHON to the ml-metadata venv's python (scripts/run.sh test makes .venv-mlmd)")
+    out = subprocess.run([python, "-c", MLMD_CHILD, str(store.resolve()), str(sample), str(hops)],
+                         capture_output=True, text=True, check=True)
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    measured["per_model_ms"] = 1000 * measured["seconds"] / max(1, measured["sampled"])
+    return measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--sample", type=int, default=300, help="Trainer executions timed with ml-metadata")
+    parser.add_argument("--hops", type=int, default=8)
+    args = parser.parse_args()
+
+    baseline = mlmd_per_model_ms(args.store, args.sample, args.hops)
+    with tempfile.TemporaryDirectory(prefix="mlprov-graphlet-bench-") as tmp:
+        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
+                             http_port=free_port(), auth=False)
+        server.start()
+        try:
+            target = server.target()
+            with target.driver() as driver:
+                load_store(args.store, driver, target.database, quiet=True)
+                started = time.perf_counter()
+                report = build(driver, target.database)
+                build_seconds = time.perf_counter() - started
+        finally:
+            server.stop()
+    baseline_total = baseline["per_model_ms"] * report.graphlets / 1000
+    result = {
+        "store": args.store.name,
+        "graphlets": report.graphlets,
+        "build_seconds": round(build_seconds, 1),
+        "graphlets_per_s": round(report.graphlets / build_seconds),
+        "mlmd_lineage_ms_per_model": round(baseline["per_model_ms"], 2),
+        "mlmd_sampled_models": baseline["sampled"],
+        "mlmd_total_seconds_extrapolated": round(baseline_total, 1),
+        "ratio": round(baseline_total / build_seconds, 1),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"graphlet_bench_{args.store.stem}.json").write_text(json.dumps(result, indent=1))
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
