@@ -15,14 +15,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from throwaway import throwaway_server
+
 from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
-from mlprov.server.config import default_home
-from mlprov.server.local import LocalServer
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -51,14 +50,6 @@ print(json.dumps({"trainers": len(trainers), "sampled": len(picked), "seconds": 
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def mlmd_per_model_ms(store: Path, sample: int, hops: int) -> dict:
     python = os.environ.get("MLPROV_MLMD_PYTHON")
     if not python:
@@ -78,19 +69,11 @@ def main() -> None:
     args = parser.parse_args()
 
     baseline = mlmd_per_model_ms(args.store, args.sample, args.hops)
-    with tempfile.TemporaryDirectory(prefix="mlprov-graphlet-bench-") as tmp:
-        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
-                             http_port=free_port(), auth=False)
-        server.start()
-        try:
-            target = server.target()
-            with target.driver() as driver:
-                load_store(args.store, driver, target.database, quiet=True)
-                started = time.perf_counter()
-                report = build(driver, target.database)
-                build_seconds = time.perf_counter() - started
-        finally:
-            server.stop()
+    with throwaway_server() as target, target.driver() as driver:
+        load_store(args.store, driver, target.database, quiet=True)
+        started = time.perf_counter()
+        report = build(driver, target.database)
+        build_seconds = time.perf_counter() - started
     baseline_total = baseline["per_model_ms"] * report.graphlets / 1000
     result = {
         "store": args.store.name,

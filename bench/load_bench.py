@@ -19,21 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from throwaway import throwaway_server
+
 from mlprov import queries
 from mlprov.loader import graph_rows, load_store, mlmd
 from mlprov.loader.operators import default_map
-from mlprov.server.config import default_home
-from mlprov.server.local import LocalServer
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def naive_rate(driver, database: str, store_path: Path, n_rows: int) -> float:
@@ -82,18 +74,11 @@ def main() -> None:
             store_path = Path(tmp) / f"corpus_{(args.scale or 'S').lower()}.sqlite"
             print(f"generating the {args.scale or 'S'} corpus ...", file=sys.stderr)
             generate(store_path, scale=args.scale or "S", seed=0, force=True, progress=None)
-        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
-                             http_port=free_port(), auth=False)
-        server.start()
-        try:
-            target = server.target()
-            with target.driver() as driver:
-                result = load_store(store_path, driver, target.database, batch_size=args.batch_size)
-                written = result.nodes + result.relationships
-                batched = written / result.seconds
-                naive = naive_rate(driver, target.database, store_path, args.naive_rows)
-        finally:
-            server.stop()
+        with throwaway_server() as target, target.driver() as driver:
+            result = load_store(store_path, driver, target.database, batch_size=args.batch_size)
+            written = result.nodes + result.relationships
+            batched = written / result.seconds
+            naive = naive_rate(driver, target.database, store_path, args.naive_rows)
     report = {
         "store": store_path.name,
         "store_mb": round(store_path.stat().st_size / 2**20, 1),
