@@ -231,7 +231,8 @@ class LocalServer:
         """NEO4J_PASSWORD, else the kept password, else a new one kept in a file only the user reads."""
         password = self.password()
         if password is None:
-            password = secrets.token_urlsafe(18)
+            # Hex: a password starting with "-" would read as an option to neo4j-admin.
+            password = secrets.token_hex(16)
             fd = os.open(self.layout.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as file:
                 file.write(password + "\n")
@@ -248,7 +249,8 @@ class LocalServer:
         password = self._initial_password()
         command = [
             java, "-Xmx512m", "-cp", f"{self.distribution.lib}/*",
-            ADMIN_ENTRY_POINT, "dbms", "set-initial-password", password,
+            # "--" ends the options, so a user's password may start with "-".
+            ADMIN_ENTRY_POINT, "dbms", "set-initial-password", "--", password,
         ]
         result = subprocess.run(command, env=self._java_env(), capture_output=True, text=True)
         if result.returncode != 0:
