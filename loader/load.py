@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
-from queue import Queue
-from threading import Thread
 from typing import Iterable, Iterator
 
 import neo4j
@@ -63,29 +61,6 @@ def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
-def _prefetched(batches: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
-    """Read the next batches from SQLite in a thread while Neo4j writes the current one.
-
-    The queue is bounded, so memory stays at a few batches whatever the store's size.
-    """
-    done = object()
-    queue: Queue = Queue(maxsize=depth)
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                queue.put(batch)
-            queue.put(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            queue.put(exc)
-
-    Thread(target=produce, daemon=True, name="mlprov-reader").start()
-    while (item := queue.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
 class _Writer:
     """Runs the load queries batch by batch and counts what it wrote."""
 
@@ -98,7 +73,7 @@ class _Writer:
     def write(self, query: str, rows: Iterable[dict], label: str, total: int) -> int:
         progress = Progress(f"  {label}", total, quiet=self.quiet)
         written = 0
-        for batch in _prefetched(_batches(rows, self.batch_size)):
+        for batch in _batches(rows, self.batch_size):
             queries.execute(self.driver, self.database, f"load.{query}", rows=batch)
             written += len(batch)
             progress.advance(len(batch))

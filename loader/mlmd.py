@@ -89,8 +89,7 @@ def open_store(path: Path) -> Store:
             f"{page_count * page_size}); restore a complete copy of the store"
         )
     try:
-        # The loader reads in a prefetch thread, one stream at a time.
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = REQUIRED_TABLES - tables
         if missing:
