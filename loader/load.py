@@ -113,7 +113,8 @@ def load_store(
         try:
             return _load_open_store(store, source, sha256, driver, database, replace,
                                     operators or default_map(), batch_size, quiet, started)
-        except neo4j.exceptions.ServiceUnavailable as exc:
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                neo4j.exceptions.TransientError) as exc:
             raise ServerError(
                 f"{path}: lost the connection to Neo4j while loading source {source!r}; the source "
                 "is marked `loading` and graphlets skip it: run the same load again to finish it"

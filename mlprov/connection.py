@@ -30,7 +30,9 @@ class Target:
         # Server notifications (e.g. "property key does not exist" on an empty graph) are noise for
         # users of stored queries; the queries are checked by the test suite instead.
         return neo4j.GraphDatabase.driver(
-            self.uri, auth=auth, connection_timeout=10, notifications_min_severity="OFF"
+            self.uri, auth=auth, connection_timeout=10, notifications_min_severity="OFF",
+            # Transient failures are retried, but a server that is gone is reported within seconds.
+            max_transaction_retry_time=10,
         )
 
 

@@ -1,0 +1,50 @@
+"""A server that goes away mid-load: one clear error naming the store, exit code 1, and running
+the same load again (server back) completes it with exactly the store's content."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mlprov.loader.corpus import generate
+from tests.helpers import sql_count
+
+pytestmark = pytest.mark.integration
+
+COUNT_NODES = "MATCH (n) WHERE n.source = $source AND (n:Artifact OR n:Execution) RETURN count(n) AS n"
+
+
+def test_server_lost_mid_load_then_rerun_completes(make_local_server, tmp_path):
+    store = generate(tmp_path / "interrupted.sqlite", pipelines=4, days=30, seed=3, progress=None).store
+    server = make_local_server(auth=False)
+    server.start()
+    target = server.target()
+    env = {"NEO4J_URI": target.uri, "PATH": ""}
+    command = [sys.executable, "-m", "mlprov", "load", str(store), "--batch-size", "200"]
+    loading = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with target.driver() as driver:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            records, _, _ = driver.execute_query(COUNT_NODES, source=store.stem)
+            if records[0]["n"] > 0:
+                break
+            time.sleep(0.2)
+    server.stop()
+    _, stderr = loading.communicate(timeout=180)
+    assert loading.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(store) in errors[0] and "run the same load again" in errors[0], stderr
+
+    server.start()
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "did not finish" in rerun.stderr
+    expected = sql_count(store, "SELECT (SELECT count(*) FROM Artifact) + (SELECT count(*) FROM Execution)")
+    with target.driver() as driver:
+        records, _, _ = driver.execute_query(COUNT_NODES, source=store.stem)
+        status, _, _ = driver.execute_query("MATCH (s:Source {name: $name}) RETURN s.status AS status", name=store.stem)
+    assert records[0]["n"] == expected
+    assert status[0]["status"] == "loaded"
