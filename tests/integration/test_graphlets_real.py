@@ -126,3 +126,21 @@ def test_build_is_idempotent_and_incremental(real_graph):
         assert rebuilt.built == [default_source_name(path)]
         after = queries.run_df(driver, real_graph.database, "graphlets")
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_lineage_upstream_and_downstream_are_bounded_by_hops(real_graph):
+    # penguin-tfma run 1: ExampleGen 1 -> Examples a1 -> Trainer 3 -> Model a3 -> Evaluator 4
+    # -> Blessing a5 -> Pusher 5 -> PushedModel a6 (Evaluator 4 and Trainer 3 both read a1).
+    # Lineage follows every event: Resolver 7 of run 2 re-emits Model a3 (INTERNAL_OUTPUT), and
+    # Evaluator 9 of run 2 reads it as its baseline.
+    source = default_source_name(store("penguin-tfma"))
+    with real_graph.driver() as driver:
+        up = queries.run_df(driver, real_graph.database, "upstream", uid=f"{source}:a:6", hops=6)
+        near = queries.run_df(driver, real_graph.database, "upstream", uid=f"{source}:a:6", hops=2)
+        down = queries.run_df(driver, real_graph.database, "downstream", uid=f"{source}:e:3", hops=2)
+    found = {(row.kind, row.mlmd_id): row.hops for row in up.itertuples()}
+    assert found == {("Execution", 5): 1, ("Artifact", 3): 2, ("Artifact", 5): 2, ("Execution", 3): 3,
+                     ("Execution", 4): 3, ("Execution", 7): 3, ("Artifact", 1): 4, ("Execution", 1): 5}
+    assert set(near["mlmd_id"]) == {5, 3} and near["hops"].max() == 2
+    assert {(row.kind, row.mlmd_id) for row in down.itertuples()} == {
+        ("Artifact", 2), ("Artifact", 3), ("Execution", 4), ("Execution", 5), ("Execution", 9)}
