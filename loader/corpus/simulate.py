@@ -1,10 +1,19 @@
 """Simulates one production pipeline day by day and records it through a PipelineRecorder.
 
 Each day a new data span arrives (ExampleGen → StatisticsGen → SchemaGen → ExampleValidator →
-Transform, Tuner now and then); Trainers run asynchronously through the day on a rolling window
-of the latest spans, each followed by its Resolver, Evaluator, InfraValidator and Pusher. Drift
-events, structure changes (an operator added or removed) and code changes happen at random; the
-blessing, and so the push, follows the fixed model in `outcome.py`.
+Transform → Tuner, which re-tunes now and then and is a CACHED run otherwise, as TFX records it);
+Trainers run asynchronously through the day on a rolling window of the latest spans, each
+followed by its Resolver, Evaluator, InfraValidator and Pusher. Drift events, structure changes
+and code changes happen at random; the blessing, and so the push, follows the fixed model in
+`outcome.py`.
+
+A structure change adds or removes one of the operators that run before training
+(ExampleValidator, Transform, Tuner), so it shows in the store before any Trainer trains on it:
+the day's run of the data path has a different operator set from the run before it. It counts for
+the Trainers that train on that run's products (schema, transform graph, hyperparameters), from
+the moment its data path has finished until the next run's has. A run is compared with the last
+complete one (every step COMPLETE or CACHED); a run with a failed step counts no change, since its
+operator set is cut short.
 """
 
 from __future__ import annotations
@@ -24,12 +33,12 @@ HOUR_MS = 3_600_000
 WINDOW_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z: a fixed origin keeps stores byte-identical
 
 FAILURE = {"ExampleGen": 0.02, "StatisticsGen": 0.005, "Transform": 0.02, "Tuner": 0.03}
-DRIFT_EVENT_PER_DAY = 0.08
+DRIFT_EVENT_PER_DAY = 0.15
 DRIFT_DECAY_PER_DAY = 0.45
 BACKGROUND_DRIFT = 0.06
 SCHEMA_REGENERATION_DRIFT = 0.6
 STRUCTURE_CHANGE_PER_DAY = 0.04
-TOGGLED_OPERATORS = ("ExampleValidator", "Transform", "Tuner", "InfraValidator")
+TOGGLED_OPERATORS = ("ExampleValidator", "Transform", "Tuner")  # the pre-training steps
 CODE_CHANGE_PER_DAY = 0.08
 MODEL_TYPE_CHANGE_WITH_CODE = 0.25
 TRANSFORM_CODE_CHANGE_PER_DAY = 0.03
@@ -44,6 +53,7 @@ class DerivedInputs:
     schema_id: int | None
     transform_graph: int | None
     hyperparameters: int | None
+    structure_change: bool = False  # the run that made them changed its operator set
 
 
 @dataclass
@@ -104,6 +114,7 @@ class PipelineSimulation:
                 trainer.plan.window_spans = self.rng.choice(HOT_WINDOW_SPANS)
             self._change_code(trainer)
         self.causes: list[dict] = []
+        self.last_run_operators: frozenset[str] | None = None  # toggled operators of the last complete run
 
     def _fingerprint(self) -> str:
         return f"{self.rng.getrandbits(256):064x}"
@@ -118,31 +129,26 @@ class PipelineSimulation:
     def run(self) -> list[dict]:
         first_day = int(self.plan.birth_day)
         last_day = min(self.days - 1, int(math.ceil(self.plan.death_day)) - 1)
-        previous_operators = set(self.operators)
         for day in range(first_day, last_day + 1):
             day_start = WINDOW_START_MS + day * DAY_MS
             alive_from = max(day_start, WINDOW_START_MS + int(self.plan.birth_day * DAY_MS))
             alive_to = min(day_start + DAY_MS, WINDOW_START_MS + int(self.plan.death_day * DAY_MS))
             if alive_to <= alive_from:
                 continue
-            structure_change = self._daily_changes(day, first_day)
-            structure_change = structure_change or self.operators != previous_operators
-            previous_operators = set(self.operators)
+            self._daily_changes(day, first_day)
             run_name = f"{self.plan.name}@{day_start}"
-            self._ingest(day, alive_from, run_name, structure_change)
-            self._train_day(day, alive_from, alive_to, run_name, structure_change)
+            self._ingest(day, alive_from, run_name)
+            self._train_day(day, alive_from, alive_to, run_name)
             self.recorder.writer.maybe_flush()
         return self.causes
 
-    def _daily_changes(self, day: int, first_day: int) -> bool:
+    def _daily_changes(self, day: int, first_day: int) -> None:
         rng = self.rng
         self.drift_level *= DRIFT_DECAY_PER_DAY
         if rng.random() < DRIFT_EVENT_PER_DAY:
             self.drift_level = max(self.drift_level, rng.uniform(0.4, 1.0))
-        structure_change = False
         if day > first_day and rng.random() < STRUCTURE_CHANGE_PER_DAY:
             self.operators ^= {rng.choice(TOGGLED_OPERATORS)}
-            structure_change = True
         for trainer in self.trainers:
             if day > first_day and rng.random() < CODE_CHANGE_PER_DAY:
                 self._change_code(trainer)
@@ -150,11 +156,12 @@ class PipelineSimulation:
                     trainer.plan.model_type = rng.choice(MODEL_TYPES)
         if day > first_day and rng.random() < TRANSFORM_CODE_CHANGE_PER_DAY:
             self.transform_module = self._fingerprint()
-        return structure_change
 
-    def _ingest(self, day: int, start_ms: int, run_name: str, structure_change: bool) -> None:
-        """The day's data path: a new span, its statistics, schema, validation and transform."""
+    def _ingest(self, day: int, start_ms: int, run_name: str) -> None:
+        """The day's data path: a new span, its statistics, schema, validation, transform and tuning."""
         rec, data, rng = self.recorder, self.data, self.rng
+        toggled = frozenset(self.operators.intersection(TOGGLED_OPERATORS))
+        structure_change = self.last_run_operators is not None and toggled != self.last_run_operators
         if data.current is not None:
             data.previous = data.current
         at = start_ms + 10 * 60_000
@@ -175,6 +182,7 @@ class PipelineSimulation:
         data.examples[day] = examples
         data.drift[day] = drift
         ready = example_gen.ended_ms
+        steps = [stats]
         if stats.outputs:
             data.statistics_id = stats.outputs[0]
             ready = stats.ended_ms
@@ -183,40 +191,53 @@ class PipelineSimulation:
                                  schema.COMPLETE if regenerate else schema.CACHED,
                                  [(data.statistics_id, "statistics", 0)], [Output("Schema", "schema", {})],
                                  reemit=None if regenerate else [(data.schema_id, "schema")])
+            steps.append(schema_gen)
             if schema_gen.outputs:
                 data.schema_id = schema_gen.outputs[0]
             ready = schema_gen.ended_ms
             if "ExampleValidator" in self.operators and data.schema_id is not None:
-                rec.run("ExampleValidator", "ExampleValidator", run_name, ready, rec.cost("ExampleValidator"),
-                        schema.COMPLETE, [(data.statistics_id, "statistics", 0), (data.schema_id, "schema", 0)],
-                        [Output("ExampleAnomalies", "anomalies", {"span": day, "split_names": '["train", "eval"]',
-                                                                  "anomaly_count": int(drift * 10 * rng.random())})])
+                validator = rec.run(
+                    "ExampleValidator", "ExampleValidator", run_name, ready, rec.cost("ExampleValidator"),
+                    schema.COMPLETE, [(data.statistics_id, "statistics", 0), (data.schema_id, "schema", 0)],
+                    [Output("ExampleAnomalies", "anomalies", {"span": day, "split_names": '["train", "eval"]',
+                                                              "anomaly_count": int(drift * 10 * rng.random())})])
+                steps.append(validator)
+                ready = max(ready, validator.ended_ms)
         inputs = [(examples, "examples", 0)] + ([(data.schema_id, "schema", 0)] if data.schema_id else [])
         if "Transform" in self.operators:
             transform = rec.run("Transform", "Transform", run_name, ready, rec.cost("Transform"),
                                 rec.state(FAILURE["Transform"]), inputs,
                                 [Output("TransformGraph", "transform_graph", {})],
                                 {"module_file": f"transform_{self.transform_module[:16]}.py"})
+            steps.append(transform)
             if transform.outputs:
                 data.transform_graph = transform.outputs[0]
             ready = max(ready, transform.ended_ms)
         else:
             data.transform_graph = None
-        tune = (structure_change or data.hyperparameters is None or day % TUNER_EVERY_DAYS == 0)
-        if "Tuner" in self.operators and tune:
+        if "Tuner" in self.operators:
+            tune = structure_change or data.hyperparameters is None or day % TUNER_EVERY_DAYS == 0
             tuner_inputs = inputs + ([(data.transform_graph, "transform_graph", 0)] if data.transform_graph else [])
-            tuner = rec.run("Tuner", "Tuner", run_name, ready, rec.cost("Tuner"), rec.state(FAILURE["Tuner"]),
-                            tuner_inputs, [Output("HyperParameters", "best_hyperparameters", {})])
+            # On the other days TFX finds the tuning cached and records a CACHED run re-emitting it.
+            tuner = rec.run("Tuner", "Tuner", run_name, ready, rec.cost("Tuner") if tune else 0.0,
+                            rec.state(FAILURE["Tuner"]) if tune else schema.CACHED,
+                            tuner_inputs, [Output("HyperParameters", "best_hyperparameters", {})],
+                            reemit=None if tune else [(data.hyperparameters, "best_hyperparameters")])
+            steps.append(tuner)
             if tuner.outputs:
                 data.hyperparameters = tuner.outputs[0]
             ready = max(ready, tuner.ended_ms)
-        elif "Tuner" not in self.operators:
+        else:
             data.hyperparameters = None
+        complete = all(step.state in (schema.COMPLETE, schema.CACHED) for step in steps)
+        if complete:
+            self.last_run_operators = toggled
         data.example_ready_ms[day] = example_gen.ended_ms
         data.ready_ms = ready
-        data.current = DerivedInputs(data.schema_id, data.transform_graph, data.hyperparameters)
+        data.current = DerivedInputs(data.schema_id, data.transform_graph, data.hyperparameters,
+                                     structure_change=structure_change and complete)
 
-    def _train_day(self, day: int, alive_from: int, alive_to: int, run_name: str, structure_change: bool) -> None:
+    def _train_day(self, day: int, alive_from: int, alive_to: int, run_name: str) -> None:
         if not self.trainers:
             return
         fraction = (alive_to - alive_from) / DAY_MS
@@ -228,9 +249,9 @@ class PipelineSimulation:
         by_suffix = {t.suffix: t for t in self.trainers}
         for start_ms, suffix in sorted(starts):
             if start_ms < self.window_end_ms:
-                self._train(by_suffix[suffix], day, start_ms, run_name, structure_change)
+                self._train(by_suffix[suffix], day, start_ms, run_name)
 
-    def _train(self, trainer: TrainerState, day: int, start_ms: int, run_name: str, structure_change: bool) -> None:
+    def _train(self, trainer: TrainerState, day: int, start_ms: int, run_name: str) -> None:
         data = self.data
         # Before today's schema, transform graph and hyperparameters exist, a Trainer uses yesterday's.
         current = (data.current if start_ms >= data.ready_ms else data.previous) or DerivedInputs(None, None, None)
@@ -240,6 +261,6 @@ class PipelineSimulation:
             return
         cause = train_and_deploy(self.recorder, trainer, start_ms, run_name,
                                  [data.examples[s] for s in window], window, data.drift[window[-1]],
-                                 current, structure_change, self.operators)
+                                 current, current.structure_change, self.operators)
         if cause is not None:
             self.causes.append(cause)
