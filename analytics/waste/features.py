@@ -17,6 +17,7 @@ from mlprov import queries
 
 FEATURE_QUERIES = ("waste.data_features", "waste.change_features", "waste.history_features")
 STRUCTURE_CATEGORIES = ("ingestion", "analysis", "transformation")
+STRUCTURE_OPERATORS = ("Tuner",)  # runs before training, though its category is `training`
 
 # Feature name -> family. Families are how importances answer "do drift and structure dominate?".
 FEATURE_FAMILIES: dict[str, str] = {
@@ -30,7 +31,7 @@ FEATURE_FAMILIES: dict[str, str] = {
     "drift_mean": "drift",
     "anomalies_checked": "drift",
     "anomaly_count_max": "drift",
-    "pipeline_operators_changed": "structure",
+    "run_operators_changed": "structure",
     "upstream_operators_changed": "structure",
     "new_schema": "structure",
     "new_transform_graph": "structure",
@@ -56,7 +57,7 @@ class FeatureSettings:
     """The §5 choices that are ours, not the paper's."""
 
     structure_categories: tuple[str, ...] = STRUCTURE_CATEGORIES
-    structure_window_ms: int = 24 * 3600 * 1000
+    structure_operators: tuple[str, ...] = STRUCTURE_OPERATORS
     batch_graphlets: int = 20_000
 
 
@@ -77,7 +78,7 @@ def pipeline_batches(pipelines: pd.DataFrame, batch_graphlets: int) -> Iterator[
 def _query_params(name: str, settings: FeatureSettings) -> dict:
     if name == "waste.change_features":
         return {"structure_categories": list(settings.structure_categories),
-                "structure_window_ms": settings.structure_window_ms}
+                "structure_operators": list(settings.structure_operators)}
     return {}
 
 

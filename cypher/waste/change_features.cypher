@@ -1,27 +1,35 @@
 // name: change_features
-// summary: Waste-pruning structure and code features of each graphlet at its decision point: operator-set change of the pipeline's pre-training runs and of the Trainer's upstream, Trainer and Transform code or configuration changed since the previous graphlet, and the model type of the previous graphlet's Model if it existed by then (SPEC §5).
+// summary: Waste-pruning structure and code features of each graphlet at its decision point: the operator set of the pipeline's latest finished pre-training run against the run before it, the operator set of the Trainer's upstream against the previous graphlet's, Trainer and Transform code or configuration changed since the previous graphlet, and the model type of the previous graphlet's Model if it existed by then (SPEC §5).
 // mode: read
-// params: {source: {type: string, doc: source name}, pipelines: {type: list, doc: pipeline names of this batch}, structure_categories: {type: list, doc: "operator categories that run before training every run (ingestion, analysis, transformation)"}, structure_window_ms: {type: int, default: 86400000, doc: "compare the operators run in this long a window before the decision point with the window before it (ms)"}}
-// returns: {graphlet: string, pipeline_operators_changed: bool, upstream_operators_changed: bool, trainer_code_changed: bool, trainer_config_changed: bool, transform_code_changed: bool, previous_model_type: string}
-// browser: ":params {source: 's', pipelines: ['pipeline_00000'], structure_categories: ['ingestion', 'analysis', 'transformation'], structure_window_ms: 86400000}"
+// params: {source: {type: string, doc: source name}, pipelines: {type: list, doc: pipeline names of this batch}, structure_categories: {type: list, doc: "operator categories that run before training (ingestion, analysis, transformation)"}, structure_operators: {type: list, default: ["Tuner"], doc: "further operators that run before training although their category is another (Tuner)"}}
+// returns: {graphlet: string, run_operators_changed: bool, upstream_operators_changed: bool, trainer_code_changed: bool, trainer_config_changed: bool, transform_code_changed: bool, previous_model_type: string}
+// browser: ":params {source: 's', pipelines: ['pipeline_00000'], structure_categories: ['ingestion', 'analysis', 'transformation'], structure_operators: ['Tuner']}"
 UNWIND $pipelines AS pipeline
 MATCH (p:Pipeline {uid: $source + ':p:' + pipeline})
-// The pipeline's pre-training executions, once per pipeline: few (one run a day), so each
-// graphlet filters this list instead of scanning the pipeline's executions again.
+// The pre-training steps of each of the pipeline's runs (pipeline_run contexts), once per
+// pipeline: few (a run a day), so each graphlet filters this list instead of scanning again.
 CALL (p) {
-  OPTIONAL MATCH (e:Execution)-[:IN_PIPELINE]->(p)
-  WHERE e.category IN $structure_categories
-  RETURN collect([e.created_at, e.operator, e.state = 'FAILED']) AS runs
+  OPTIONAL MATCH (p)<-[:IN_PIPELINE]-(e:Execution)-[:ASSOCIATED_WITH]->(r:Context {type: 'pipeline_run'})
+  WHERE e.category IN $structure_categories OR e.operator IN $structure_operators
+  WITH r, collect({at: e.created_at, ended: coalesce(e.ended_at, e.created_at), operator: e.operator,
+                   ok: e.state IN ['COMPLETE', 'CACHED']}) AS steps
+  WITH r, steps, apoc.coll.min([s IN steps | s.at]) AS started
+  ORDER BY started
+  RETURN collect(CASE WHEN r IS NOT NULL THEN {started: started, steps: steps} END) AS runs
 }
 MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
-WITH g, t, runs, g.started_at AS decided_at
+WITH g, t, g.started_at AS decided_at, runs
+// The last few runs begun by the decision point, each cut to the steps begun by then. A run has
+// finished when every step it had begun has ended; a failed step cuts its operator set short.
 WITH g, t, decided_at,
-     [r IN runs WHERE decided_at - $structure_window_ms <= r[0] < decided_at] AS recent,
-     [r IN runs WHERE decided_at - 2 * $structure_window_ms <= r[0] < decided_at - $structure_window_ms] AS earlier
-// A failed step cuts a run short, which is not a change of structure: such windows tell nothing.
+     [r IN [r IN runs WHERE r.started < decided_at][-4..] | [s IN r.steps WHERE s.at < decided_at]] AS recent
 WITH g, t, decided_at,
-     CASE WHEN any(r IN recent WHERE r[2]) THEN [] ELSE apoc.coll.toSet([r IN recent | r[1]]) END AS recent_operators,
-     CASE WHEN any(r IN earlier WHERE r[2]) THEN [] ELSE apoc.coll.toSet([r IN earlier | r[1]]) END AS earlier_operators
+     [steps IN recent WHERE all(s IN steps WHERE s.ended < decided_at) |
+      {ok: all(s IN steps WHERE s.ok), operators: apoc.coll.sort(apoc.coll.toSet([s IN steps | s.operator]))}] AS finished
+WITH g, t, decided_at, last(finished) AS latest, [f IN finished[..-1] WHERE f.ok] AS earlier
+WITH g, t, decided_at,
+     CASE WHEN latest IS NULL OR NOT latest.ok OR size(earlier) = 0 THEN null
+          ELSE latest.operators <> last(earlier).operators END AS run_operators_changed
 CALL (g) {
   OPTIONAL MATCH (g)-[:CONTAINS {role: 'upstream'}]->(u:Execution)
   RETURN apoc.coll.sort(apoc.coll.toSet(collect(u.operator))) AS upstream_operators
@@ -49,8 +57,7 @@ CALL (pt, decided_at) {
   RETURN min(m.model_type) AS previous_model_type
 }
 RETURN g.uid AS graphlet,
-       CASE WHEN size(earlier_operators) = 0 OR size(recent_operators) = 0 THEN null
-            ELSE apoc.coll.sort(recent_operators) <> apoc.coll.sort(earlier_operators) END AS pipeline_operators_changed,
+       run_operators_changed,
        CASE WHEN pt IS NULL THEN null ELSE upstream_operators <> previous_upstream_operators END AS upstream_operators_changed,
        CASE WHEN pt IS NULL THEN null
             ELSE coalesce(t.module_file, '') <> coalesce(pt.module_file, '') OR coalesce(t.module_path, '') <> coalesce(pt.module_path, '') END AS trainer_code_changed,
