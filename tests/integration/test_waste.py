@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 
 from mlprov.analytics.graphlets import build
-from mlprov.analytics.waste.evaluate import evaluate
 from mlprov.analytics.waste.features import FEATURES, closed, source_frame
-from mlprov.analytics.waste.model import train
 from mlprov.loader import load_store
 from mlprov.loader.corpus import generate
 from tests.helpers import run_cli
@@ -59,23 +57,33 @@ def features(target) -> pd.DataFrame:
     return frame.set_index("graphlet").sort_index()
 
 
-def test_train_evaluate_advise_end_to_end(corpus_target, tmp_path):
-    frame = closed(features(corpus_target).reset_index())
-    model, split = train(frame)
-    result = evaluate(model, split.test)
-    table = result.table.set_index("policy")
+@pytest.fixture(scope="module")
+def features_before(corpus_target) -> pd.DataFrame:
+    """Every graphlet's features on the untouched graph, computed once for the module."""
+    return features(corpus_target)
+
+
+def test_train_evaluate_advise_end_to_end(corpus_target, features_before, tmp_path):
+    model_path, output, cache = tmp_path / "model.joblib", tmp_path / "figures", tmp_path / "features.parquet"
+    # `train` computes the features from the graph and keeps them; `evaluate` reads them back.
+    run_cli(corpus_target, "waste", "train", "--model", str(model_path), "--source", SOURCE,
+            "--features", str(cache), "-q", check=True)
+    cached = pd.read_parquet(cache).set_index("graphlet").sort_index()
+    expected = closed(features_before.reset_index()).set_index("graphlet").sort_index()
+    pd.testing.assert_frame_equal(cached[list(FEATURES)], expected[list(FEATURES)], check_dtype=False)
+
+    evaluated = json.loads(run_cli(corpus_target, "waste", "evaluate", "--model", str(model_path), "--source", SOURCE,
+                                   "--features", str(cache), "--output", str(output), "--format", "json", "-q",
+                                   check=True).stdout)
+    assert {"table", "operating_point", "family_importance"} <= set(evaluated)
+    table = pd.DataFrame(evaluated["table"]).set_index("policy")
     oracle = table.loc["oracle"]
     assert oracle["waste_removed"] == 1.0 and oracle["pushes_lost"] == 0.0
     for policy, row in table.drop(index="oracle").iterrows():
         assert (row["waste_removed"], -row["pushes_lost"]) < (1.0, 0.0), policy
-
-    model_path, output = tmp_path / "model.joblib", tmp_path / "figures"
-    run_cli(corpus_target, "waste", "train", "--model", str(model_path), "--source", SOURCE, "-q", check=True)
-    evaluated = run_cli(corpus_target, "waste", "evaluate", "--model", str(model_path), "--source", SOURCE,
-                        "--output", str(output), "--format", "json", "-q", check=True)
-    assert {"table", "operating_point", "family_importance"} <= set(json.loads(evaluated.stdout))
     assert (output / "waste_tradeoff.png").stat().st_size > 0
-    pipeline = frame["pipeline"].iloc[0]
+
+    pipeline = expected["pipeline"].iloc[0]
     advice = json.loads(run_cli(corpus_target, "waste", "advise", "--pipeline", pipeline, "--model",
                                 str(model_path), "--format", "json", check=True).stdout)
     assert advice["recommendation"] in ("train", "skip") and 0.0 <= advice["push_probability"] <= 1.0
@@ -84,9 +92,9 @@ def test_train_evaluate_advise_end_to_end(corpus_target, tmp_path):
     assert run_cli(corpus_target, "waste", "advise", "--model", str(model_path)).returncode == 2
 
 
-def test_no_feature_changes_when_the_future_is_shuffled(corpus_target):
+def test_no_feature_changes_when_the_future_is_shuffled(corpus_target, features_before):
     # Mutates the graph: keep this test last in the module.
-    before = features(corpus_target)
+    before = features_before
     decided = before["started_at"].astype("int64")
     t = int(decided.quantile(0.5))
     with corpus_target.driver() as driver:
