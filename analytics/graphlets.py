@@ -18,7 +18,7 @@ from mlprov import queries
 
 log = logging.getLogger(__name__)
 
-BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs")
+BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive")
 
 
 @dataclass(frozen=True)

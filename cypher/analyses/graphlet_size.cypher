@@ -7,8 +7,7 @@
 MATCH (g:Graphlet)
 WHERE $source IS NULL OR g.source = $source
 RETURN g.source AS source, g.pipeline AS pipeline, g.trainer_id AS trainer_id, g.outcome AS outcome,
-       g.n_executions AS n_executions,
-       COUNT { (g)-[:CONTAINS {role: 'upstream'}]->() } AS upstream_executions,
-       COUNT { (g)-[:CONTAINS {role: 'downstream'}]->() } AS downstream_executions,
+       g.n_executions AS n_executions, g.upstream_executions AS upstream_executions,
+       g.downstream_executions AS downstream_executions,
        g.n_artifacts AS n_artifacts, g.cost_amortized_s AS cost_amortized_s, g.cost_full_s AS cost_full_s
 ORDER BY source, pipeline, trainer_id
