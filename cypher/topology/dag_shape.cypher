@@ -9,12 +9,14 @@
 MATCH (p:Pipeline)
 WHERE ($source IS NULL OR p.source = $source) AND EXISTS { (p)<-[:IN_PIPELINE]-(:Execution) }
 CALL (p) {
+  // graphlets.derive stores each pipeline's edges; a pipeline whose graphlets were never built gets them here.
   OPTIONAL MATCH (p)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)-[:IN_PIPELINE]->(p)
-  WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
+  WHERE p.dag_edges IS NULL AND o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
   WITH DISTINCT a.operator + '->' + b.operator AS edge
   ORDER BY edge
-  RETURN collect(edge) AS edges
+  RETURN collect(edge) AS derived_edges
 }
+WITH p, coalesce(p.dag_edges, derived_edges) AS edges
 WITH p, edges, apoc.text.join(edges, ', ') AS shape,
      COUNT { MATCH (p)<-[:IN_PIPELINE]-(x:Execution) RETURN DISTINCT x.operator } AS n_operators
 RETURN p.source AS source, p.name AS pipeline, n_operators, size(edges) AS n_edges, shape AS edges,

@@ -14,13 +14,16 @@ CALL (p) {
   ORDER BY operator
   RETURN collect(operator) AS operators
 }
-CALL (p, operators) {
+CALL (p) {
+  // graphlets.derive stores each pipeline's edges; a pipeline whose graphlets were never built gets them here.
   OPTIONAL MATCH (p)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)-[:IN_PIPELINE]->(p)
-  WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
-  WITH DISTINCT a.operator AS feeding, b.operator AS fed
-  WHERE feeding IS NOT NULL
-  RETURN collect([apoc.coll.indexOf(operators, feeding), apoc.coll.indexOf(operators, fed)]) AS edges
+  WHERE p.dag_edges IS NULL AND o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
+  WITH DISTINCT a.operator + '->' + b.operator AS edge
+  ORDER BY edge
+  RETURN collect(edge) AS derived_edges
 }
+WITH p, operators,
+     [edge IN coalesce(p.dag_edges, derived_edges) | [operator IN split(edge, '->') | apoc.coll.indexOf(operators, operator)]] AS edges
 WITH p, operators, edges, range(0, size(operators) - 1) AS ids
 WHERE size(operators) > 0
 WITH p, operators, edges,
