@@ -6,7 +6,7 @@
 // browser: ":params {source: null}"
 MATCH (e:Execution)
 WHERE $source IS NULL OR e.source = $source
-WITH e, COUNT { (e)<-[:CONTAINS]-(:Graphlet) } AS holders
+WITH e, COUNT { (e)<-[:CONTAINS]-() } AS holders
 WITH CASE WHEN holders = 0 THEN 'unattributed' ELSE e.operator END AS operator,
      CASE WHEN holders = 0 THEN 'unattributed' ELSE e.category END AS category,
      count(*) AS executions, sum(e.cost_s) AS cost_s, sum(e.cost_s * holders) AS cost_full_s,

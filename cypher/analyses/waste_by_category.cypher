@@ -4,22 +4,13 @@
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {category: string, mode: string, closed_cost_s: float, waste_s: float, waste_fraction: float, waste_share: float}
 // browser: ":params {source: null}"
-MATCH (e:Execution)
-WHERE ($source IS NULL OR e.source = $source) AND EXISTS { (e)<-[:CONTAINS]-(:Graphlet) }
-CALL (e) {
-  // The same order as graphlets.costs: the first holder is the earliest by Trainer start, then id.
-  MATCH (e)<-[:CONTAINS]-(h:Graphlet)
-  WITH h
-  ORDER BY h.started_at IS NULL, h.started_at, h.trainer_id
-  WITH collect(h.outcome) AS outcomes
-  UNWIND range(0, size(outcomes) - 1) AS i
-  WITH outcomes[i] AS outcome, i = 0 AS first, size(outcomes) AS holders
-  WHERE outcome <> 'open'
-  UNWIND [['full', 1.0], ['amortized', 1.0 / holders], ['first_use', CASE WHEN first THEN 1.0 ELSE 0.0 END]] AS attribution
-  RETURN attribution[0] AS mode, attribution[1] AS weight, outcome = 'pushed' AS pushed
-}
-WITH e.category AS category, mode, sum(e.cost_s * weight) AS closed_cost_s,
-     sum(CASE WHEN pushed THEN 0.0 ELSE e.cost_s * weight END) AS waste_s
+// Each CONTAINS link carries the execution's amortized share and whether this holder used it
+// first (graphlets.costs), so no execution's holders are gathered again here.
+MATCH (g:Graphlet)-[r:CONTAINS]->(e:Execution)
+WHERE ($source IS NULL OR g.source = $source) AND g.outcome <> 'open'
+UNWIND [['full', e.cost_s], ['amortized', r.amortized_s], ['first_use', CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END]] AS attribution
+WITH e.category AS category, attribution[0] AS mode, attribution[1] AS cost_s, g.outcome = 'pushed' AS pushed
+WITH category, mode, sum(cost_s) AS closed_cost_s, sum(CASE WHEN pushed THEN 0.0 ELSE cost_s END) AS waste_s
 WITH mode, collect({category: category, closed_cost_s: closed_cost_s, waste_s: waste_s}) AS rows, sum(waste_s) AS total
 UNWIND rows AS row
 RETURN row.category AS category, mode, row.closed_cost_s AS closed_cost_s, row.waste_s AS waste_s,
