@@ -20,8 +20,8 @@ Calibration: with BASE 2.1, DRIFT 5, STRUCTURE 2.6 a model trained in calm condi
 blessing 11% of the time for no recorded reason, so most waste was noise that no decision-point
 classifier can foresee (even the true blessing probability removed only ~36% of waste at 5% of
 pushes lost on M). The paper's claim is that drift and structure changes explain most waste, so
-calm models now bless 97% of the time and drift and structure weigh more; drift events are more
-frequent (simulate.DRIFT_EVENT_PER_DAY) to keep the pushed share at 60-70% (65.1% at M).
+calm models now bless about 96% of the time and drift and structure weigh more; drift events are
+more frequent (simulate.DRIFT_EVENT_PER_DAY) to keep the pushed share at 60-70% (65.1% at M).
 """
 
 from __future__ import annotations
