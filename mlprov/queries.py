@@ -80,7 +80,7 @@ class StoredQuery:
 # ---------------------------------------------------------------- header parsing
 
 def _parse_flow_map(text: str, where: str) -> dict[str, Any]:
-    """Parse a small YAML-like flow map: ``{a: 1, b: {type: int, doc: free text}}``."""
+    """Parse a small YAML-like flow map: ``{a: 1, b: {type: list, default: [x, 'y'], doc: free text}}``."""
     pos = 0
 
     def skip_ws() -> None:
@@ -108,7 +108,7 @@ def _parse_flow_map(text: str, where: str) -> dict[str, Any]:
                 raise QueryError(f"{where}: bad key {key!r}")
             pos = colon + 1
             skip_ws()
-            result[key] = parse_map() if pos < len(text) and text[pos] == "{" else parse_scalar()
+            result[key] = parse_value()
             skip_ws()
             if pos < len(text) and text[pos] == ",":
                 pos += 1
@@ -117,7 +117,30 @@ def _parse_flow_map(text: str, where: str) -> dict[str, Any]:
             else:
                 raise QueryError(f"{where}: expected ',' or '}}' in {text!r}")
 
-    def parse_scalar() -> Any:
+    def parse_value() -> Any:
+        if pos < len(text) and text[pos] == "{":
+            return parse_map()
+        if pos < len(text) and text[pos] == "[":
+            return parse_list()
+        return parse_scalar()
+
+    def parse_list() -> list[Any]:
+        nonlocal pos
+        pos += 1
+        items: list[Any] = []
+        while True:
+            skip_ws()
+            if pos < len(text) and text[pos] == "]":
+                pos += 1
+                return items
+            items.append(parse_scalar(stop=",]"))
+            skip_ws()
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+            elif pos >= len(text) or text[pos] != "]":
+                raise QueryError(f"{where}: expected ',' or ']' in {text!r}")
+
+    def parse_scalar(stop: str = ",}") -> Any:
         nonlocal pos
         if pos < len(text) and text[pos] in "\"'":
             quote = text[pos]
@@ -128,7 +151,7 @@ def _parse_flow_map(text: str, where: str) -> dict[str, Any]:
             pos = end + 1
             return value
         start = pos
-        while pos < len(text) and text[pos] not in ",}":
+        while pos < len(text) and text[pos] not in stop:
             pos += 1
         return _scalar(text[start:pos].strip())
 

@@ -101,3 +101,10 @@ def test_every_shipped_query_is_valid_and_documented():
         assert query.summary, query.path
         if query.mode == "read" and query.name.startswith(("analyses.", "lineage.", "topology.")):
             assert query.browser.startswith(":params"), f"{query.path}: needs a browser :params line"
+
+
+def test_list_defaults_are_lists(tmp_path):
+    text = GOOD.replace("{since: {type: int, default: null, doc: only executions after this}}",
+                        "{since: {type: list, default: [\"Tuner\", 'Pusher', 3], doc: operators}}")
+    query = parse_query_file(write(tmp_path, "by_op.cypher", text), "by_op")
+    assert query.params["since"].default == ["Tuner", "Pusher", 3]
