@@ -4,7 +4,7 @@ The guide is an HTML page of `<slide>` sections: an overview, then one slide per
 for each read query, its summary, its `:params` line and its body as runnable code blocks (click
 to put one in the editor, ▶ to run it). The Browser fetches guides cross-origin and only from
 allowed hosts (`browser.remote_content_hostname_whitelist`), hence `localhost` in the URLs and
-the CORS answers of `GuideRequestHandler`; see ../shared/neo4j-local.md.
+the CORS answers of `GuideRequestHandler` (the Browser sends a pre-flight OPTIONS request).
 """
 
 from __future__ import annotations
