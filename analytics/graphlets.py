@@ -30,7 +30,8 @@ class GraphletSettings:
     model_types: tuple[str, ...] = ("Model",)
 
     def fingerprint(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        # The build steps are part of it: graphlets built by a version with other steps are rebuilt.
+        return json.dumps({**asdict(self), "steps": BUILD_STEPS}, sort_keys=True)
 
 
 @dataclass
