@@ -9,14 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlprov.cli.options import Scale
+
 app = typer.Typer(help="Synthetic MLMD corpus: generate one, or measure any store against SPEC §6.",
                   no_args_is_help=True)
-
-
-class Scale(str, Enum):
-    S = "S"
-    M = "M"
-    L = "L"
 
 
 class Format(str, Enum):

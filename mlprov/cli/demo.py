@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mlprov.cli.options import Scale
 from mlprov.demo import DEFAULT_SEED, run_demo
-
-
-class DemoScale(str, Enum):
-    S = "S"
-    M = "M"
-    L = "L"
 
 
 def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the corpus, report and exports.")] = Path("out/demo"),
-    scale: Annotated[DemoScale, typer.Option(help="Synthetic corpus size: S, M or L (30, 300, 3000 pipelines).")] = DemoScale.S,
+    scale: Annotated[Scale, typer.Option(help="Synthetic corpus size: S, M or L (30, 300, 3000 pipelines).")] = Scale.S,
     seed: Annotated[int, typer.Option(help="Corpus seed (same seed, same corpus).")] = DEFAULT_SEED,
 ) -> None:
     """Start the local Neo4j, generate a synthetic corpus, load it, build graphlets, write the report and exports."""

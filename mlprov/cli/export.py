@@ -6,7 +6,6 @@ the folder's lock (without --wait), 4 a source is loading or changed during the 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -27,8 +26,6 @@ def export(
     """Export analysis tables as CSV and Parquet; only changed tables are rewritten (exit 3: locked, 4: graph busy)."""
     from mlprov.analytics.export import export as export_tables
 
-    if quiet:
-        logging.getLogger("mlprov").setLevel(logging.WARNING)
     formats = [part.strip() for part in fmt.split(",") if part.strip()]
     with open_driver() as (driver, database):
         result = export_tables(driver, database, output, only=only, formats=formats, wait=wait, force=force)

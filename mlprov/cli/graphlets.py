@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -22,8 +21,6 @@ def build(
     quiet: Quiet = False,
 ) -> None:
     """Build graphlets for sources loaded or reloaded since the last build (incremental, idempotent)."""
-    if quiet:
-        logging.getLogger("mlprov").setLevel(logging.WARNING)
     settings = GraphletSettings(open_window_ms=int(open_window_hours * 3600 * 1000), trainer_operator=trainer_operator)
     with open_driver() as (driver, database):
         report = build_graphlets(driver, database, settings, force=force, quiet=quiet)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -30,8 +29,6 @@ def load(
     """
     if source_name and len(paths) > 1:
         raise BadInputError("--source-name names one store; give one path with it")
-    if quiet:
-        logging.getLogger("mlprov").setLevel(logging.WARNING)
     mapping = load_map(operators)
     with open_driver() as (driver, database):
         for path in paths:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,8 +20,6 @@ def report(
     """Write an HTML report (headline numbers, a figure and a table per analysis) into a folder."""
     from mlprov.analytics.report import write_report
 
-    if quiet:
-        logging.getLogger("mlprov").setLevel(logging.WARNING)
     extra = []
     if waste_model:
         from mlprov.analytics.waste.figures import waste_section

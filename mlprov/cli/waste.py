@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -62,8 +61,6 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train the push classifier on the earlier part of the window and save it with its metrics."""
-    if quiet:
-        logging.getLogger("mlprov").setLevel(logging.WARNING)
     fitted, _ = train_model(_frame(source, features, quiet), train_fraction, seed=seed)
     fitted.save(model)
     typer.echo(json.dumps({"model": str(model), "version": fitted.version, "split_at": fitted.split_at,
