@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,50 @@ def port_from_env(variable: str, default: int) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ServerError(f"{variable}={value!r} is not a TCP port: use a number from 1 to 65535")
     return int(value)
+
+
+_SIZE = re.compile(r"^([1-9][0-9]*)([mg])$", re.IGNORECASE)
+_MIB = 1024 * 1024
+
+
+def _physical_memory_mib() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // _MIB
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
+def _size_from_env(variable: str, default_mib: int) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return f"{default_mib}m"
+    if not _SIZE.match(value):
+        raise ServerError(f"{variable}={value!r} is not a memory size: use a number with m or g, like 4g")
+    return value.lower()
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Heap and page cache of a local server, as Neo4j sizes ("512m", "4g").
+
+    By default they grow with the machine, within bounds: the heap an eighth of physical memory
+    (1 to 8 GiB), the page cache a quarter (512 MiB to 16 GiB), so that an L corpus (a store of
+    several GiB) mostly stays in memory on a 24 GiB machine while a laptop keeps most of its memory.
+    MLPROV_NEO4J_HEAP and MLPROV_NEO4J_PAGECACHE set them explicitly. Both are reserved lazily.
+    """
+
+    heap: str
+    pagecache: str
+
+    @classmethod
+    def from_env(cls) -> Memory:
+        physical = _physical_memory_mib()
+        heap = min(max(physical // 8, 1024), 8192)
+        pagecache = min(max(physical // 4, 512), 16384)
+        return cls(
+            heap=_size_from_env("MLPROV_NEO4J_HEAP", heap),
+            pagecache=_size_from_env("MLPROV_NEO4J_PAGECACHE", pagecache),
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +130,13 @@ class InstanceLayout:
 
 
 def render_conf(
-    layout: InstanceLayout, distribution: Distribution, *, bolt_port: int, http_port: int, auth: bool
+    layout: InstanceLayout,
+    distribution: Distribution,
+    *,
+    bolt_port: int,
+    http_port: int,
+    auth: bool,
+    memory: Memory,
 ) -> str:
     """The whole `neo4j.conf` for one instance, from the shipped template."""
     template = resources.files("mlprov.server").joinpath("neo4j.conf").read_text(encoding="utf-8")
@@ -93,6 +144,8 @@ def render_conf(
         bolt_port=bolt_port,
         http_port=http_port,
         auth_enabled="true" if auth else "false",
+        pagecache=memory.pagecache,
+        heap=memory.heap,
         lib_dir=distribution.lib.resolve(),
         plugins_dir=distribution.plugins.resolve(),
         data_dir=layout.data_dir.resolve(),

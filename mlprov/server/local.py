@@ -22,6 +22,7 @@ from mlprov.server.config import (
     DEFAULT_BOLT_PORT,
     DEFAULT_HTTP_PORT,
     InstanceLayout,
+    Memory,
     default_home,
     port_from_env,
     render_conf,
@@ -33,8 +34,6 @@ ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_ENTRY_POINT = "org.neo4j.server.startup.Neo4jAdminCommand"
 JVM_OPTIONS = (
     # This entry point takes its heap from the command line only, not from server.memory.heap.*.
-    "-Xms512m",
-    "-Xmx1g",
     # Netty and the page cache reach into these JDK internals; Neo4j's own launcher opens them too.
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -74,12 +73,14 @@ class LocalServer:
         bolt_port: int = DEFAULT_BOLT_PORT,
         http_port: int = DEFAULT_HTTP_PORT,
         auth: bool = True,
+        memory: Memory | None = None,
     ) -> None:
         self.layout = InstanceLayout(Path(home).absolute())
         self.distribution = Distribution(Path(distribution or home).absolute())
         self.bolt_port = bolt_port
         self.http_port = http_port
         self.auth = auth
+        self.memory = memory or Memory.from_env()
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -197,7 +198,8 @@ class LocalServer:
 
     def _conf(self) -> str:
         return render_conf(
-            self.layout, self.distribution, bolt_port=self.bolt_port, http_port=self.http_port, auth=self.auth
+            self.layout, self.distribution, bolt_port=self.bolt_port, http_port=self.http_port,
+            auth=self.auth, memory=self.memory,
         )
 
     def _write_conf(self) -> None:
@@ -212,8 +214,8 @@ class LocalServer:
             running_conf = None
         if running_conf != self._conf():
             raise ServerError(
-                f"Neo4j already runs in {self.home} (pid {pid}) with other ports or auth than "
-                "asked for now: stop it first with `mlprov server stop`"
+                f"Neo4j already runs in {self.home} (pid {pid}) with other ports, auth or memory "
+                "than asked for now: stop it first with `mlprov server stop`"
             )
 
     def _refuse_taken_ports(self) -> None:
@@ -262,7 +264,7 @@ class LocalServer:
 
     def _launch(self, java: str) -> int:
         command = [
-            java, *JVM_OPTIONS, "-cp", self.distribution.class_path(), ENTRY_POINT,
+            java, "-Xms512m", f"-Xmx{self.memory.heap}", *JVM_OPTIONS, "-cp", self.distribution.class_path(), ENTRY_POINT,
             f"--home-dir={self.home}", f"--config-dir={self.layout.conf_dir}", "--console-mode",
         ]
         with self.layout.console_log.open("wb") as console:

@@ -12,7 +12,8 @@ import pytest
 
 from mlprov.errors import ServerError
 from mlprov.server import distribution as distribution_module
-from mlprov.server.config import InstanceLayout, default_home, port_from_env, render_conf
+from mlprov.server import config as config_module
+from mlprov.server.config import InstanceLayout, Memory, default_home, port_from_env, render_conf
 from mlprov.server.distribution import (
     APOC_VERSION,
     NEO4J_VERSION,
@@ -34,10 +35,12 @@ def conf_settings(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines)
 
 
-def render(tmp_path: Path, *, auth: bool) -> dict[str, str]:
+def render(tmp_path: Path, *, auth: bool, memory: Memory = Memory(heap="1g", pagecache="768m")) -> dict[str, str]:
     layout = InstanceLayout(tmp_path / "instance")
     shared = Distribution(tmp_path / "jars")
-    return conf_settings(render_conf(layout, shared, bolt_port=17687, http_port=17474, auth=auth))
+    return conf_settings(
+        render_conf(layout, shared, bolt_port=17687, http_port=17474, auth=auth, memory=memory)
+    )
 
 
 def test_conf_listens_on_loopback_only_at_the_given_ports(tmp_path: Path) -> None:
@@ -52,10 +55,33 @@ def test_conf_listens_on_loopback_only_at_the_given_ports(tmp_path: Path) -> Non
 
 def test_conf_bounds_memory_and_turns_telemetry_off(tmp_path: Path) -> None:
     settings = render(tmp_path, auth=True)
-    assert settings["server.memory.pagecache.size"] == "256m"
+    assert settings["server.memory.pagecache.size"] == "768m"
     assert settings["dbms.memory.transaction.total.max"] == "512m"
+    assert settings["db.tx_log.rotation.retention_policy"] == "1G size"
     assert settings["dbms.usage_report.enabled"] == "false"
     assert settings["client.allow_telemetry"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("physical_mib", "heap", "pagecache"),
+    [(2048, "1024m", "512m"), (24 * 1024, "3072m", "6144m"), (256 * 1024, "8192m", "16384m")],
+)
+def test_memory_grows_with_the_machine_within_bounds(
+    monkeypatch: pytest.MonkeyPatch, physical_mib: int, heap: str, pagecache: str
+) -> None:
+    monkeypatch.delenv("MLPROV_NEO4J_HEAP", raising=False)
+    monkeypatch.delenv("MLPROV_NEO4J_PAGECACHE", raising=False)
+    monkeypatch.setattr(config_module, "_physical_memory_mib", lambda: physical_mib)
+    assert Memory.from_env() == Memory(heap=heap, pagecache=pagecache)
+
+
+def test_memory_comes_from_the_environment_and_bad_sizes_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLPROV_NEO4J_HEAP", "2G")
+    monkeypatch.setenv("MLPROV_NEO4J_PAGECACHE", "300m")
+    assert Memory.from_env() == Memory(heap="2g", pagecache="300m")
+    monkeypatch.setenv("MLPROV_NEO4J_PAGECACHE", "lots")
+    with pytest.raises(ServerError, match="MLPROV_NEO4J_PAGECACHE='lots'"):
+        Memory.from_env()
 
 
 def test_conf_lets_the_browser_load_guides_from_this_machine_and_apoc_run(tmp_path: Path) -> None:
