@@ -27,8 +27,8 @@ GUIDE_URL_HOST = "localhost"
 
 
 def read_queries(queries: Registry | None = None) -> list[StoredQuery]:
-    """Every stored read query, by name."""
-    return [q for q in (queries or registry()) if q.mode == "read"]
+    """Every stored read query meant for people (not mlprov's internal plumbing), by name."""
+    return [q for q in (queries or registry()) if q.mode == "read" and not q.internal]
 
 
 def render_guide(queries: Registry | None = None) -> str:

@@ -11,6 +11,9 @@ declares it; the body runs unchanged in the Neo4j Browser::
     // returns: {operator: string, executions: int, cost_s: float}
     // browser: ":params {since: null}"
 
+``// internal: true`` marks plumbing of mlprov's own commands (what a build must do, whether a
+source is loaded): it runs like any other query but the Browser guide leaves it out.
+
 The registry refuses, with ``path:line: message``, a parameter used but not declared or declared
 but unused, a duplicate name, a name that is not the file stem, an unknown mode.
 """
@@ -30,7 +33,7 @@ import pandas as pd
 from mlprov.errors import MlprovError
 
 MODES = ("read", "write", "schema")
-HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser")
+HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _IN_TRANSACTIONS = re.compile(r"\bIN\s+TRANSACTIONS\b", re.IGNORECASE)
 
@@ -57,6 +60,7 @@ class StoredQuery:
     params: dict[str, Param] = field(default_factory=dict)
     returns: dict[str, str] = field(default_factory=dict)
     browser: str = ""
+    internal: bool = False
 
     @property
     def statements(self) -> list[str]:
@@ -239,6 +243,9 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
     if "returns" in header and header["returns"][0]:
         returns = {k: str(v) for k, v in _parse_flow_map(header["returns"][0], where("returns")).items()}
     browser = header.get("browser", ("", 0))[0].strip().strip('"').strip("'")
+    internal = header.get("internal", ("false", 0))[0].strip().lower()
+    if internal not in ("true", "false"):
+        raise QueryError(f"{where('internal')}: internal must be true or false, not {internal!r}")
 
     body = "\n".join(body_lines).strip()
     if not body:
@@ -252,7 +259,8 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
         raise QueryError(f"{where('params')}: parameter(s) declared but not used: {', '.join(unused)}")
     if mode == "read" and not returns:
         raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
-    return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, browser)
+    return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, browser,
+                       internal == "true")
 
 
 class Registry:

@@ -3,6 +3,7 @@
 // mode: read
 // params: {settings: {type: string, doc: fingerprint of the build settings}, force: {type: bool, default: false, doc: rebuild every loaded source}}
 // returns: {source: string, status: string, reason: string}
+// internal: true
 MATCH (s:Source)
 WITH s,
      CASE

@@ -24,12 +24,29 @@ def test_guide_lists_every_stored_read_query_with_its_params_block_and_body():
     runnable = [html.unescape(block) for block in RUNNABLE.findall(guide)]
     read = read_queries()
     assert {q.mode for q in read} == {"read"}
-    assert len(read) == len([q for q in queries.registry() if q.mode == "read"])
+    assert len(read) == len([q for q in queries.registry() if q.mode == "read" and not q.internal])
     # Two blocks per query, in order: its :params line, then its body exactly as stored.
     assert runnable == [block for q in read for block in (params_line(q), q.body)]
     for query in read:
         assert f"<h4>{html.escape(query.name.rpartition('.')[2])}</h4>" in guide
         assert html.escape(query.summary) in guide
+
+
+def test_internal_plumbing_stays_out_of_the_guide():
+    internal = {q.name for q in queries.registry() if q.internal}
+    assert {"graphlets.pending", "graphlets.count", "load.source_get", "waste.sources"} <= internal
+    guide = render_guide()
+    for name in internal:
+        assert queries.registry().get(name).body not in guide
+    assert queries.registry().get("analyses.graphlets").body in guide
+
+
+def test_internal_must_be_true_or_false(tmp_path):
+    path = tmp_path / "q.cypher"
+    path.write_text("// name: q\n// summary: s\n// mode: read\n// returns: {x: int}\n// internal: maybe\n"
+                    "RETURN 1 AS x\n", encoding="utf-8")
+    with pytest.raises(queries.QueryError, match=r"q.cypher:5: internal must be true or false"):
+        queries.parse_query_file(path, "q")
 
 
 def test_a_query_without_a_browser_line_gets_one_from_its_defaults(tmp_path):
