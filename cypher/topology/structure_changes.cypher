@@ -1,31 +1,37 @@
 // name: structure_changes
-// summary: When a pipeline's structure changed: each run whose operator set differs from the previous run's, with the operators added and removed.
+// summary: When a pipeline's structure changed: each complete run (nothing failed; it trained, when the pipeline ever trains) whose operator set differs from the previous complete run's, with the operators added and removed.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}, trainer_operator: {type: string, default: Trainer, doc: operator a complete run of a training pipeline reaches}}
 // returns: {source: string, pipeline: string, unit: string, run_number: int, previous_run: string, run: string, changed_at: int, added: string, removed: string, operators: string}
-// browser: ":params {source: null, run_context_type: 'pipeline_run'}"
+// browser: ":params {source: null, run_context_type: 'pipeline_run', trainer_operator: 'Trainer'}"
 // A run is a run context's executions; a pipeline without run contexts falls back to its
 // graphlets (each one's member executions). Runs are numbered from 1 in the order of their first
-// execution; the first run is the baseline and never a change.
+// execution. Only complete runs are compared: a run with a failed execution, or a run that
+// stopped before training (a day that only ingested data), says nothing about the structure.
+// The first complete run is the baseline and never a change.
 MATCH (p:Pipeline)
 WHERE $source IS NULL OR p.source = $source
 CALL (p) {
   MATCH (p)<-[:IN_PIPELINE]-(x:Execution)-[:ASSOCIATED_WITH]->(c:Context {type: $run_context_type})
-  WITH c, min(x.created_at) AS started_at, collect(DISTINCT x.operator) AS operators
-  RETURN c.name AS run, 'run' AS unit, started_at, operators
+  WITH c, min(x.created_at) AS started_at, collect(DISTINCT x.operator) AS operators,
+       all(state IN collect(x.state) WHERE state IN ['COMPLETE', 'CACHED']) AS succeeded
+  RETURN c.name AS run, 'run' AS unit, started_at, operators, succeeded
   UNION
   MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)-[:CONTAINS]->(x:Execution)
   WHERE NOT EXISTS { (p)<-[:IN_PIPELINE]-(:Execution)-[:ASSOCIATED_WITH]->(:Context {type: $run_context_type}) }
   WITH g, collect(DISTINCT x.operator) AS operators
-  RETURN g.uid AS run, 'graphlet' AS unit, g.started_at AS started_at, operators
+  RETURN g.uid AS run, 'graphlet' AS unit, g.started_at AS started_at, operators, true AS succeeded
 }
-WITH p, run, unit, started_at, apoc.coll.sort(operators) AS operators
+WITH p, run, unit, started_at, apoc.coll.sort(operators) AS operators, succeeded
 ORDER BY started_at, run
-WITH p, collect({run: run, unit: unit, at: started_at, operators: operators}) AS runs
+WITH p, collect({run: run, unit: unit, at: started_at, operators: operators, succeeded: succeeded}) AS all_runs
+WITH p, [k IN range(0, size(all_runs) - 1) | apoc.map.setKey(all_runs[k], 'number', k + 1)] AS all_runs,
+     any(r IN all_runs WHERE $trainer_operator IN r.operators) AS trains
+WITH p, [r IN all_runs WHERE r.succeeded AND (NOT trains OR $trainer_operator IN r.operators)] AS runs
 UNWIND range(1, size(runs) - 1) AS k
-WITH p, k, runs[k - 1] AS before, runs[k] AS after
+WITH p, runs[k - 1] AS before, runs[k] AS after
 WHERE before.operators <> after.operators
-RETURN p.source AS source, p.name AS pipeline, after.unit AS unit, k + 1 AS run_number,
+RETURN p.source AS source, p.name AS pipeline, after.unit AS unit, after.number AS run_number,
        before.run AS previous_run, after.run AS run, after.at AS changed_at,
        apoc.text.join([o IN after.operators WHERE NOT o IN before.operators], ' ') AS added,
        apoc.text.join([o IN before.operators WHERE NOT o IN after.operators], ' ') AS removed,

@@ -46,6 +46,26 @@ WITH graphlets[link[0]] AS newer, graphlets[link[1]] AS older
 CREATE (newer)-[:WARM_STARTS_FROM]->(older)
 """
 
+# Runs of one pipeline (pipeline_run contexts), operators named apart from the real stores':
+# 1 {Ingest, Learner}; 2 {Ingest} (a day that only ingested); 3 {Ingest, Learner FAILED};
+# 4 {Ingest, Learner, Ship}; 5 the same as 4. Only run 4 changes the structure, against run 1.
+PARTIAL_RUNS = "topology-partial-runs"
+PARTIAL_RUNS_GRAPH = """
+CREATE (p:Pipeline {uid: $source + ':p:partial', source: $source, name: 'partial'})
+WITH p
+UNWIND [[1, 'Ingest', 'COMPLETE'], [1, 'Learner', 'COMPLETE'], [2, 'Ingest', 'COMPLETE'],
+        [3, 'Ingest', 'COMPLETE'], [3, 'Learner', 'FAILED'], [4, 'Ingest', 'COMPLETE'],
+        [4, 'Learner', 'COMPLETE'], [4, 'Ship', 'COMPLETE'], [5, 'Ingest', 'CACHED'],
+        [5, 'Learner', 'COMPLETE'], [5, 'Ship', 'COMPLETE']] AS step
+MERGE (r:Context {uid: $source + ':c:' + toString(step[0])})
+  ON CREATE SET r.source = $source, r.type = 'pipeline_run', r.name = 'run-' + toString(step[0])
+CREATE (x:Execution {uid: $source + ':e:' + toString(step[0]) + step[1], source: $source,
+                     operator: step[1], state: step[2], pipeline: 'partial',
+                     created_at: step[0] * 100 + size(step[1])})
+CREATE (x)-[:IN_PIPELINE]->(p)
+CREATE (x)-[:ASSOCIATED_WITH]->(r)
+"""
+
 
 def source(key: str) -> str:
     return default_source_name(store(STORES[key]))
@@ -61,6 +81,7 @@ def topology_graph(neo4j_target):
             load_store(store(fragment), driver, neo4j_target.database, quiet=True)
         build(driver, neo4j_target.database, quiet=True)
         driver.execute_query(HANDMADE_GRAPH, {"source": HANDMADE}, database_=neo4j_target.database)
+        driver.execute_query(PARTIAL_RUNS_GRAPH, {"source": PARTIAL_RUNS}, database_=neo4j_target.database)
     return neo4j_target
 
 
@@ -99,7 +120,8 @@ def test_operator_frequency_counts_pipelines_and_executions(topology_graph):
     # once per run, 2 + 2 + 5 + 1 + 1 + 1 executions.
     assert table.loc["CsvExampleGen", "pipelines"] == 6
     assert table.loc["CsvExampleGen", "executions"] == 12
-    assert table.loc["CsvExampleGen", "pipeline_share"] == pytest.approx(6 / 7)
+    # Eight pipelines in all: the six stores', the hand-made one and the partial-runs one.
+    assert table.loc["CsvExampleGen", "pipeline_share"] == pytest.approx(6 / 8)
     # Trainer: every pipeline; 2 + 2 + 5 + 1 + 1 + 1 + 4 (hand-made) runs.
     assert table.loc["Trainer", "pipelines"] == 7
     assert table.loc["Trainer", "executions"] == 16
@@ -135,7 +157,7 @@ def test_dag_shapes_groups_pipelines_of_the_same_shape(topology_graph):
     simple = table.loc["CsvExampleGen->Trainer, Trainer->Pusher"]
     assert simple["pipelines"] == 3
     assert simple["n_edges"] == 2
-    assert table["pipelines"].sum() == 7
+    assert table["pipelines"].sum() == 8  # with the hand-made and partial-runs pipelines
     assert table.loc[table.index[0], "pipelines"] == 3
 
 
@@ -175,16 +197,29 @@ def test_warm_start_chains(topology_graph):
 
 def test_structure_changes_between_pipeline_runs(topology_graph):
     # mohom373 penguin-simple, pipeline_run contexts by first execution: {CsvExampleGen, Trainer}
-    # twice, then Pusher added (run 3, executions 5-7), the same (run 4), then StatisticsGen and
-    # SchemaGen added (run 5, executions 11-15).
+    # twice with the Trainer FAILED (executions 2 and 4: a Pusher after it could not have run, so
+    # these runs say nothing about the structure), then {CsvExampleGen, Trainer, Pusher} complete
+    # (run 3, executions 5-7: the baseline), the same (run 4), then StatisticsGen and SchemaGen
+    # added (run 5, executions 11-15).
     table = run(topology_graph, "structure_changes", source=source("thesis"))
-    assert table[["unit", "run_number", "added", "removed"]].to_dict("records") == [
-        {"unit": "run", "run_number": 3, "added": "Pusher", "removed": ""},
-        {"unit": "run", "run_number": 5, "added": "SchemaGen StatisticsGen", "removed": ""},
+    assert table[["unit", "run_number", "previous_run", "added", "removed"]].to_dict("records") == [
+        {"unit": "run", "run_number": 5, "previous_run": "2023-04-04T13:41:02.262542",
+         "added": "SchemaGen StatisticsGen", "removed": ""},
     ]
-    assert table.iloc[1]["operators"] == "CsvExampleGen Pusher SchemaGen StatisticsGen Trainer"
+    assert table.iloc[0]["operators"] == "CsvExampleGen Pusher SchemaGen StatisticsGen Trainer"
     # penguin-tfma's two runs have the same five operators.
     assert run(topology_graph, "structure_changes", source=source("tfma")).empty
+
+
+def test_structure_changes_compare_complete_runs_only(topology_graph):
+    table = run(topology_graph, "structure_changes", source=PARTIAL_RUNS, trainer_operator="Learner")
+    assert table[["run_number", "previous_run", "run", "added", "removed"]].to_dict("records") == [
+        {"run_number": 4, "previous_run": "run-1", "run": "run-4", "added": "Ship", "removed": ""},
+    ]
+    # With `Ingest` as the operator a complete run reaches, the ingestion-only run 2 is complete
+    # too: it is a change (Learner removed), and so is run 4 (Learner and Ship added).
+    table = run(topology_graph, "structure_changes", source=PARTIAL_RUNS, trainer_operator="Ingest")
+    assert table["run_number"].tolist() == [2, 4]
 
 
 def test_structure_changes_fall_back_to_graphlets_without_run_contexts(topology_graph):
