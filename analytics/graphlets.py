@@ -39,6 +39,7 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)  # summed over sources
     graphlets: int = 0
 
 
@@ -69,8 +70,10 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
         for step in BUILD_STEPS:
             step_started = time.monotonic()
             queries.execute(driver, database, f"graphlets.{step}", **_step_params(step, source, settings))
+            step_seconds = time.monotonic() - step_started
+            report.step_seconds[step] = report.step_seconds.get(step, 0.0) + step_seconds
             if not quiet:
-                log.info("graphlets: %s: %s done in %.1fs", source, step, time.monotonic() - step_started)
+                log.info("graphlets: %s: %s done in %.1fs", source, step, step_seconds)
         _, counted = queries.execute(driver, database, "graphlets.count", source=source)
         n = counted[0][0]
         seconds = time.monotonic() - started
