@@ -1,7 +1,7 @@
 """`mlprov load --bulk`: a first load of MLMD stores with Neo4j's offline importer.
 
 The stores stream into CSV files (the online loader's rows, so the graph is the same) in a
-temporary folder under the server's `import/`; then the local server stops,
+temporary folder under the server's `import/` while the local server stops; then
 `neo4j-admin database import full` builds the database from the files, the server starts again,
 the schema is applied and its indexes populated, and each Source is marked `loaded`.
 
@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -80,10 +81,20 @@ def bulk_load(
     server.layout.import_dir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="mlprov-bulk-", dir=server.layout.import_dir))
     try:
-        written = [_write_csv(path, source, folder / f"store-{i}", operators or default_map(), quiet)
-                   for i, (path, source) in enumerate(zip(paths, sources))]
-        if before_import is not None:
-            before_import([f for store in written for f in store.files])
+        # The server stops while the files are written: its shutdown is mostly waiting (Bolt
+        # gives connections seconds to finish), which costs nothing beside the writing.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            stopped = background.submit(server.stop)
+            try:
+                written = [_write_csv(path, source, folder / f"store-{i}", operators or default_map(), quiet)
+                           for i, (path, source) in enumerate(zip(paths, sources))]
+                if before_import is not None:
+                    before_import([f for store in written for f in store.files])
+            except BaseException:
+                stopped.result()
+                server.start()
+                raise
+            stopped.result()
         shared_started = time.monotonic()
         _import(server, database, written, folder)
         with open_driver(server.target()) as (driver, database):
@@ -124,11 +135,11 @@ def _write_csv(path: Path, source: str, folder: Path, operators: OperatorMap, qu
 
 
 def _import(server: LocalServer, database: str, written: list[StoreCsv], folder: Path) -> None:
-    """Stop the server, import, start it again; on failure the database is put back as it was."""
+    """Import into the stopped server's database and start it again; on failure the database is
+    put back as it was first."""
     java = require_tool("java", "to run neo4j-admin")
     command = server.admin_command(java, *_import_arguments(database, written, folder))
     environment = {**server.java_env(), "HEAP_SIZE": server.memory.heap}
-    server.stop()
     aside = folder / "previous"
     moved = _move_aside(server.layout.database_dirs(database), aside)
     try:
