@@ -143,10 +143,7 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
 
     if not quiet:
         log.info("loading %s as source %r (MLMD schema %d)", store.path, source, store.schema_version)
-    queries.execute(driver, database, "load.source_begin", source=source, facts={
-        "kind": "mlmd-sqlite", "path": str(store.path), "sha256": sha256,
-        "schema_version": store.schema_version,
-    })
+    queries.execute(driver, database, "load.source_begin", source=source, facts=source_facts(store, sha256))
     writer = _Writer(driver, database, batch_size, quiet)
     normaliser = graph_rows.ExecutionNormaliser(source, mlmd.pipeline_contexts(store), operators)
     nodes = 0
@@ -169,15 +166,26 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
                          "associations", store.count("Association"))
     rels += writer.write("parent_contexts", (graph_rows.parent_row(source, r) for r in mlmd.parent_contexts(store)),
                          "parent contexts", store.count("ParentContext"))
-    skipped = dict(sorted(store.skipped.items()))
     finished = datetime.now(timezone.utc)
-    queries.execute(driver, database, "load.source_finish", source=source, facts={
+    result = LoadResult(source, store.path, "loaded", nodes, rels, dict(sorted(store.skipped.items())),
+                        (finished - started).total_seconds())
+    finish_source(driver, database, result, finished)
+    return result
+
+
+def source_facts(store: mlmd.Store, sha256: str) -> dict:
+    """What the Source node says about its store from the start of a load."""
+    return {"kind": "mlmd-sqlite", "path": str(store.path), "sha256": sha256, "schema_version": store.schema_version}
+
+
+def finish_source(driver: neo4j.Driver, database: str, result: LoadResult, finished: datetime) -> None:
+    """Mark the source `loaded` with its counts, link it to its pipelines, report what was skipped."""
+    queries.execute(driver, database, "load.source_finish", source=result.source, facts={
         "loaded_at": finished.isoformat(timespec="seconds"),
-        "load_seconds": round((finished - started).total_seconds(), 3),
-        "n_nodes": nodes, "n_relationships": rels,
-        "skipped": sum(skipped.values()),
-        "skipped_reasons": [f"{reason}: {n}" for reason, n in skipped.items()],
+        "load_seconds": round(result.seconds, 3),
+        "n_nodes": result.nodes, "n_relationships": result.relationships,
+        "skipped": sum(result.skipped.values()),
+        "skipped_reasons": [f"{reason}: {n}" for reason, n in result.skipped.items()],
     })
-    for reason, n in skipped.items():
-        log.warning("%s: skipped %d %s", store.path, n, reason)
-    return LoadResult(source, store.path, "loaded", nodes, rels, skipped, (finished - started).total_seconds())
+    for reason, n in result.skipped.items():
+        log.warning("%s: skipped %d %s", result.path, n, reason)

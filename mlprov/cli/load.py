@@ -10,7 +10,8 @@ import typer
 from mlprov.cli.options import Quiet
 from mlprov.connection import open_driver
 from mlprov.errors import BadInputError
-from mlprov.loader import load_store
+from mlprov.bulk_load import bulk_load, local_server_for_bulk
+from mlprov.loader import LoadResult, load_store
 from mlprov.loader.operators import load_map
 
 
@@ -20,22 +21,36 @@ def load(
     replace: Annotated[bool, typer.Option(help="Reload a source that was loaded from a different file.")] = False,
     operators: Annotated[Optional[Path], typer.Option(help="TOML file extending the operator mapping.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per write transaction.")] = 5000,
+    bulk: Annotated[bool, typer.Option(help="First load into the local server's empty database with "
+                                            "neo4j-admin import (stops and restarts the server).")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Load MLMD stores into Neo4j (idempotent; a second store adds beside the first).
 
     Exit code 1 when a file is not a readable MLMD store (nothing is written for it) or Neo4j
     cannot be reached. Damaged but readable stores load what is consistent and report the rest.
+    With --bulk, also exit code 1 (nothing written) when NEO4J_URI is set or the database is not
+    empty, and when the import fails (the database is left empty, the server running).
     """
     if source_name and len(paths) > 1:
         raise BadInputError("--source-name names one store; give one path with it")
     mapping = load_map(operators)
+    if bulk:
+        if replace:
+            raise BadInputError("--replace reloads a source, and --bulk loads into an empty database: use one")
+        for result in bulk_load(paths, local_server_for_bulk(), source_name=source_name, operators=mapping,
+                                quiet=quiet):
+            _summary(result)
+        return
     with open_driver() as (driver, database):
         for path in paths:
-            result = load_store(path, driver, database, source_name=source_name, replace=replace,
-                                operators=mapping, batch_size=batch_size, quiet=quiet)
-            skipped = sum(result.skipped.values())
-            typer.echo(
-                f"{result.source}\t{result.status}\t{result.nodes} nodes\t{result.relationships} relationships"
-                f"\t{skipped} skipped\t{result.seconds:.1f}s"
-            )
+            _summary(load_store(path, driver, database, source_name=source_name, replace=replace,
+                                operators=mapping, batch_size=batch_size, quiet=quiet))
+
+
+def _summary(result: LoadResult) -> None:
+    skipped = sum(result.skipped.values())
+    typer.echo(
+        f"{result.source}\t{result.status}\t{result.nodes} nodes\t{result.relationships} relationships"
+        f"\t{skipped} skipped\t{result.seconds:.1f}s"
+    )

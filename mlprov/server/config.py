@@ -95,6 +95,10 @@ class InstanceLayout:
     def logs_dir(self) -> Path:
         return self.home / "logs"
 
+    def database_dirs(self, database: str) -> tuple[Path, Path]:
+        """The store folder and the transaction-log folder of one database."""
+        return self.data_dir / "databases" / database, self.data_dir / "transactions" / database
+
     @property
     def import_dir(self) -> Path:
         return self.home / "import"

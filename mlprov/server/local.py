@@ -249,17 +249,20 @@ class LocalServer:
     def _set_initial_password(self, java: str) -> None:
         """Neo4j reads the initial password only before its first start."""
         password = self._initial_password()
-        command = [
-            java, "-Xmx512m", "-cp", f"{self.distribution.lib}/*",
-            # "--" ends the options, so a user's password may start with "-".
-            ADMIN_ENTRY_POINT, "dbms", "set-initial-password", "--", password,
-        ]
-        result = subprocess.run(command, env=self._java_env(), capture_output=True, text=True)
+        # "--" ends the options, so a user's password may start with "-".
+        command = self.admin_command(java, "dbms", "set-initial-password", "--", password)
+        result = subprocess.run(command, env=self.java_env(), capture_output=True, text=True)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).replace(password, "***")
             raise ServerError(f"setting the initial Neo4j password failed:\n{_tail(output)}")
 
-    def _java_env(self) -> dict[str, str]:
+    def admin_command(self, java: str, *arguments: str) -> list[str]:
+        """A `neo4j-admin` command line for this instance (run it with `java_env()`); the launcher
+        runs the command in a JVM of its own, whose heap comes from HEAP_SIZE in the environment."""
+        return [java, "-Xmx512m", "-cp", f"{self.distribution.lib}/*", ADMIN_ENTRY_POINT, *arguments]
+
+    def java_env(self) -> dict[str, str]:
+        """The environment Neo4j's programs need to find this instance's home and configuration."""
         return {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.layout.conf_dir)}
 
     def _launch(self, java: str) -> int:
@@ -272,7 +275,7 @@ class LocalServer:
             # a Ctrl+C in that terminal does not reach it.
             self._process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-                cwd=self.home, env=self._java_env(), start_new_session=True,
+                cwd=self.home, env=self.java_env(), start_new_session=True,
             )
         self.layout.pid_file.write_text(f"{self._process.pid}\n")
         return self._process.pid

@@ -1,0 +1,242 @@
+"""`mlprov load --bulk`: a first load of MLMD stores with Neo4j's offline importer.
+
+The stores stream into CSV files (the online loader's rows, so the graph is the same) in a
+temporary folder under the server's `import/` while the local server stops; then
+`neo4j-admin database import full` builds the database from the files, the server starts again,
+the schema is applied and its indexes populated, and each Source is marked `loaded`.
+
+Only for the local server's empty database: the importer replaces the whole database. Before
+importing, the empty database's folders are moved aside, so that an import that fails (the
+importer leaves a half-written store behind) is undone by moving them back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mlprov import queries
+from mlprov.connection import open_driver, target_from_env
+from mlprov.errors import BadInputError, MlprovError, ServerError
+from mlprov.loader import mlmd
+from mlprov.loader.bulk_csv import CsvFile, StoreCsv, write_store_csv
+from mlprov.loader.load import LoadResult, apply_schema, default_source_name, file_sha256, finish_source, source_facts
+from mlprov.loader.operators import OperatorMap, default_map
+from mlprov.server.distribution import require_tool
+from mlprov.server.local import LocalServer
+
+log = logging.getLogger(__name__)
+_FAILED_AT = re.compile(r"\[source:(?P<file>[^,\]]+), position:\d+, line:(?P<line>\d+)")
+_CAUSE = re.compile(r"^Caused by: [\w.$]+: (.+)$", re.MULTILINE)
+_STAGE = re.compile(r"^(?P<stage>[A-Z][\w >-]*), started ")
+
+
+class BulkImportError(MlprovError):
+    """The importer refused the files; the database was left as it was."""
+
+
+def local_server_for_bulk() -> LocalServer:
+    """The user's local server; a bulk import cannot reach a server that NEO4J_URI names."""
+    if target_from_env() is not None:
+        raise BadInputError(
+            "--bulk imports into the local server's database, but NEO4J_URI names another Neo4j: "
+            "unset NEO4J_URI, or load without --bulk"
+        )
+    return LocalServer.default()
+
+
+def bulk_load(
+    paths: list[Path],
+    server: LocalServer,
+    *,
+    source_name: str | None = None,
+    operators: OperatorMap | None = None,
+    quiet: bool = False,
+    before_import: Callable[[list[CsvFile]], None] | None = None,
+) -> list[LoadResult]:
+    """Import the MLMD stores at `paths` into the empty database of `server` (which must be running).
+
+    Refuses, writing nothing, when a file is not a readable MLMD store, when two stores would
+    have one source name, or when the database holds any node. `before_import` sees the written
+    files just before the importer runs (tests use it to damage one)."""
+    started = time.monotonic()
+    paths = [Path(p) for p in paths]
+    sources = _source_names(paths, source_name)
+    target = server.target()
+    with open_driver(target) as (driver, database):
+        keys, rows = queries.execute(driver, database, "load.any_node")
+        if rows:
+            raise BadInputError(
+                f"--bulk needs an empty database, and {target.uri} already holds nodes: load without --bulk "
+                "(it adds beside what is there), or empty the database first"
+            )
+    server.layout.import_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="mlprov-bulk-", dir=server.layout.import_dir))
+    try:
+        # The server stops while the files are written: its shutdown is mostly waiting (Bolt
+        # gives connections seconds to finish), which costs nothing beside the writing.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            stopped = background.submit(server.stop)
+            try:
+                written = [_write_csv(path, source, folder / f"store-{i}", operators or default_map(), quiet)
+                           for i, (path, source) in enumerate(zip(paths, sources))]
+                if before_import is not None:
+                    before_import([f for store in written for f in store.files])
+            except BaseException:
+                stopped.result()
+                server.start()
+                raise
+            stopped.result()
+        shared_started = time.monotonic()
+        _import(server, database, written, folder)
+        with open_driver(server.target()) as (driver, database):
+            schema_started = time.monotonic()
+            apply_schema(driver, database)
+            queries.execute(driver, database, "schema.await_indexes")
+            log.info("schema applied and indexes populated in %.1f s", time.monotonic() - schema_started)
+            return _finish(driver, database, written, time.monotonic() - shared_started, started)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _source_names(paths: list[Path], source_name: str | None) -> list[str]:
+    """Every store opened and checked before anything is written; one distinct name per store."""
+    if source_name and len(paths) > 1:
+        raise BadInputError("--source-name names one store; give one path with it")
+    names: dict[str, Path] = {}
+    for path in paths:
+        mlmd.open_store(path).close()
+        name = source_name or default_source_name(path)
+        if name in names:
+            raise BadInputError(
+                f"{path}: its source name {name!r} is also that of {names[name]}; a bulk import loads each "
+                "source once: load one of them without --bulk under another --source-name"
+            )
+        names[name] = path
+    return list(names)
+
+
+def _write_csv(path: Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> StoreCsv:
+    store = mlmd.open_store(path)
+    try:
+        if not quiet:
+            log.info("writing %s as source %r (MLMD schema %d) for the import", path, source, store.schema_version)
+        return write_store_csv(store, source, source_facts(store, file_sha256(path)), folder, operators, quiet=quiet)
+    finally:
+        store.close()
+
+
+def _import(server: LocalServer, database: str, written: list[StoreCsv], folder: Path) -> None:
+    """Import into the stopped server's database and start it again; on failure the database is
+    put back as it was first."""
+    java = require_tool("java", "to run neo4j-admin")
+    command = server.admin_command(java, *_import_arguments(database, written, folder))
+    environment = {**server.java_env(), "HEAP_SIZE": server.memory.heap}
+    aside = folder / "previous"
+    moved = _move_aside(server.layout.database_dirs(database), aside)
+    try:
+        output = _run_importer(command, environment, folder)
+    except BaseException:
+        _put_back(moved)
+        server.start()
+        raise
+    if output is not None:
+        _put_back(moved)
+        server.start()
+        raise BulkImportError(_failure_message(output, written))
+    shutil.rmtree(aside, ignore_errors=True)
+    server.start()
+
+
+def _import_arguments(database: str, written: list[StoreCsv], folder: Path) -> list[str]:
+    files = [f for store in written for f in store.files if f.rows]
+    arguments = ["database", "import", "full", database, "--overwrite-destination",
+                 # Our files are fault-free by construction (the reader drops dangling rows):
+                 # anything the importer finds wrong is a bug, and must stop the import.
+                 "--bad-tolerance=0", "--skip-bad-relationships=false", "--skip-duplicate-nodes=false",
+                 f"--report-file={folder / 'import.report'}", "--verbose"]
+    for csv in files:
+        option = "nodes" if csv.node else "relationships"
+        arguments.append(f"--{option}={csv.kind}={csv.path}")
+    multiline = [str(f.path) for f in files if f.multiline]
+    if multiline:
+        # Only the files that hold a value with a newline pay for multi-line parsing.
+        arguments += ["--multiline-fields-format=v2", f"--multiline-fields={','.join(multiline)}"]
+    return arguments
+
+
+def _move_aside(folders: tuple[Path, ...], aside: Path) -> list[tuple[Path, Path]]:
+    moved = []
+    for folder in folders:
+        if folder.exists():
+            kept = aside / folder.parent.name / folder.name
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(folder, kept)
+            moved.append((folder, kept))
+    return moved
+
+
+def _put_back(moved: list[tuple[Path, Path]]) -> None:
+    """Drop what the failed import wrote and restore the database folders as they were."""
+    for folder, kept in moved:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.move(kept, folder)
+
+
+def _run_importer(command: list[str], environment: dict[str, str], folder: Path) -> str | None:
+    """Run the importer, showing its stages on stderr; None when it succeeded, else its output."""
+    began = time.monotonic()
+    log_file = folder / "import.log"
+    with log_file.open("w", encoding="utf-8") as kept, subprocess.Popen(
+        command, env=environment, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, errors="replace",
+    ) as importer:
+        for line in importer.stdout:
+            kept.write(line)
+            stage = _STAGE.match(line)
+            if stage:
+                log.info("  import: %s (%.0f s)", stage["stage"].lower(), time.monotonic() - began)
+    if importer.returncode == 0:
+        log.info("neo4j-admin import done in %.1f s", time.monotonic() - began)
+        return None
+    return log_file.read_text(encoding="utf-8")
+
+
+def _failure_message(output: str, written: list[StoreCsv]) -> str:
+    """The store, file and line the importer stopped at, and its reason, in one line."""
+    undone = "nothing was imported: the database is empty as before and the server runs again"
+    # The innermost cause names the value or relationship the importer could not take.
+    reasons = re.findall(r"original error: (.+)", output) or _CAUSE.findall(output)
+    reason = reasons[-1].strip() if reasons else "the importer gave no reason"
+    failed_at = _FAILED_AT.search(output)
+    if failed_at:
+        for store in written:
+            for csv in store.files:
+                if str(csv.path) == failed_at["file"]:
+                    return (f"{store.path}: the bulk import failed on its {csv.kind} rows (line "
+                            f"{failed_at['line']} of {csv.path.name}): {reason}; {undone}")
+    stores = ", ".join(str(store.path) for store in written)
+    return f"{stores}: the bulk import failed: {reason}; {undone}"
+
+
+def _finish(driver, database: str, written: list[StoreCsv], shared_s: float, started: float) -> list[LoadResult]:
+    """Mark each source `loaded`; its time is its own CSV writing plus its share (by rows) of the rest."""
+    finished = datetime.now(timezone.utc)
+    all_rows = max(1, sum(store.rows for store in written))
+    results = []
+    for store in written:
+        seconds = store.seconds + shared_s * store.rows / all_rows
+        result = LoadResult(store.source, store.path, "loaded", store.nodes, store.relationships, store.skipped,
+                            seconds)
+        finish_source(driver, database, result, finished)
+        results.append(result)
+    log.info("bulk load of %d store(s) done in %.1f s", len(written), time.monotonic() - started)
+    return results

@@ -1,0 +1,64 @@
+"""The bulk import's CSV: quoting the importer reads back exactly, typed columns, strict types."""
+
+import math
+
+import pytest
+
+from mlprov.errors import BadInputError
+from mlprov.loader import graph_rows, mlmd
+from mlprov.loader.bulk_csv import NODE_COLUMNS, CsvFile, _field, write_store_csv
+from mlprov.loader.operators import default_map
+from tests.helpers import store
+
+
+def test_strings_are_quoted_with_doubled_quotes_and_none_is_an_empty_field():
+    assert _field('say "hi", then\nleave', "string", "name") == '"say ""hi"", then\nleave"'
+    assert _field("", "string", "name") == '""'
+    assert _field(None, "string", "name") == ""
+    assert _field(7, "long", "mlmd_id") == "7"
+    assert _field(0.1, "double", "cost_s") == "0.1"
+    assert [_field(v, "double", "x") for v in (math.nan, math.inf, -math.inf)] == ["NaN", "Infinity", "-Infinity"]
+
+
+@pytest.mark.parametrize("value, kind", [(True, "long"), (3, "double"), (3, "string"), ("3", "long")])
+def test_a_value_of_another_type_is_refused_not_converted(value, kind):
+    with pytest.raises(Exception):
+        _field(value, kind, "column")
+
+
+def test_headers_type_every_column_and_name_the_id(tmp_path):
+    csv = CsvFile(tmp_path / "artifact.csv", "Artifact", NODE_COLUMNS["Artifact"], node=True)
+    csv.write({"uid": "s:a:1", "props": '{"a": "x,\\"y\\""}', "span": 3, "drift_score": None})
+    csv.close()
+    header, line = (tmp_path / "artifact.csv").read_text().splitlines()
+    assert header.startswith("uid:ID,source:string,mlmd_id:long,") and "drift_score:double" in header
+    assert line.startswith('"s:a:1",,,') and '"{""a"": ""x,\\""y\\""""}"' in line
+
+
+def test_every_property_the_online_loader_writes_has_a_column(tmp_path):
+    path = store("Syahrrulll")
+    opened = mlmd.open_store(path)
+    try:
+        written = write_store_csv(opened, "s", {"kind": "mlmd-sqlite", "path": str(path), "sha256": "0",
+                                                "schema_version": opened.schema_version}, tmp_path / "csv",
+                                  default_map(), quiet=True)
+    finally:
+        opened.close()
+    rows = {f.kind: f.rows for f in written.files}
+    assert rows["Execution"] == rows["IN_PIPELINE"] > 0 and rows["Source"] == 1
+    assert written.nodes == rows["Context"] + rows["Artifact"] + rows["Execution"]
+    lifted = {prop for prop, _ in graph_rows.ARTIFACT_LIFTED.values()}
+    assert lifted <= {name for name, _ in NODE_COLUMNS["Artifact"]}
+
+
+def test_a_store_value_of_an_unexpected_type_is_refused_naming_the_store(tmp_path, monkeypatch):
+    path = store("penguin-tfma")
+    real_row = graph_rows.context_row
+    monkeypatch.setattr(graph_rows, "context_row", lambda source, row: {**real_row(source, row), "name": 42})
+    opened = mlmd.open_store(path)
+    try:
+        with pytest.raises(BadInputError, match="without --bulk") as refused:
+            write_store_csv(opened, "s", {}, tmp_path / "csv", default_map(), quiet=True)
+    finally:
+        opened.close()
+    assert str(path) in str(refused.value)
