@@ -58,6 +58,7 @@ def test_conf_bounds_memory_and_turns_telemetry_off(tmp_path: Path) -> None:
     assert settings["server.memory.pagecache.size"] == "768m"
     assert settings["dbms.memory.transaction.total.max"] == "512m"
     assert settings["db.tx_log.rotation.retention_policy"] == "1G size"
+    assert settings["internal.server.bolt.connection_shutdown_wait_time"] == "1s"
     assert settings["dbms.usage_report.enabled"] == "false"
     assert settings["client.allow_telemetry"] == "false"
 
