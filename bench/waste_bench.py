@@ -57,7 +57,7 @@ def run(source: str, store: Path | None, train_fraction: float) -> dict:
         "timings": {k: round(v, 1) for k, v in timings.items()}, "metrics": model.metrics,
         "operating_point": point, "family_importance": family_importance(result.importances).to_dict(),
         "top_features": result.importances.head(8)[["feature", "family", "importance"]].to_dict(orient="records"),
-        "table": table.to_dict(orient="records"),
+        "table": json.loads(table.to_json(orient="records", force_ascii=False)),  # NaN -> null
     }
 
 
@@ -83,7 +83,7 @@ def as_markdown(report: dict) -> str:
 
 
 def _cell(value) -> str:
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return ""
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 

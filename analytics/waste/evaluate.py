@@ -76,6 +76,19 @@ def baselines(frame: pd.DataFrame, skip_rate: float, seed: int = 0) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def model_at_same_loss(table: pd.DataFrame) -> pd.Series:
+    """For each baseline row, the waste the model removes when it loses no more pushes than that
+    baseline (its best τ under that loss): the like-for-like comparison. NaN on the model's rows."""
+    model = table[table["policy"].str.startswith("model")]
+
+    def best(pushes_lost: float) -> float:
+        within = model.loc[model["pushes_lost"] <= pushes_lost + 1e-12, "waste_removed"]
+        return float(within.max()) if not within.empty else np.nan
+
+    return table.apply(lambda row: np.nan if row["policy"].startswith("model") else best(row["pushes_lost"]),
+                       axis=1)
+
+
 def importances(model: WasteModel, frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """Permutation importance (drop in ROC AUC on the test part) per encoded feature, with its family."""
     if frame.empty or frame["pushed"].nunique() < 2:
@@ -98,6 +111,7 @@ def evaluate(model: WasteModel, test: pd.DataFrame, constraints: Constraints | N
     point = operating_point(table, constraints)
     skip_rate = point["skip_rate"] if point else float(table["skip_rate"].median())
     table = pd.concat([table, baselines(test, skip_rate, seed)], ignore_index=True)
+    table["model_at_same_loss"] = model_at_same_loss(table)
     skip = probability < point["tau"] if point else np.zeros(len(test), dtype=bool)
     return Evaluation(table=table, operating_point=point, importances=importances(model, test, seed),
                       cadence=pipeline_cadence(test, skip), metrics=dict(model.metrics))

@@ -21,7 +21,8 @@ from mlprov.connection import open_driver  # noqa: E402
 from mlprov.errors import BadInputError  # noqa: E402
 
 TABLE_COLUMNS = ("policy", "skip_rate", "waste_removed", "waste_share_removed", "overall_saving",
-                 "pushes_lost", "median_gap_change", "p95_gap_change", "staleness_change")
+                 "pushes_lost", "median_gap_change", "p95_gap_change", "staleness_change",
+                 "model_at_same_loss")
 
 
 def tradeoff_figure(evaluation: Evaluation, path: Path) -> Path:
@@ -117,7 +118,7 @@ def waste_section(output_dir: Path, evaluation: Evaluation | None = None, target
 
 
 def _html_table(table: pd.DataFrame) -> str:
-    return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0, classes="waste")
+    return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0, classes="waste")
 
 
 def _evaluate_graph(target) -> Evaluation | None:

@@ -94,7 +94,9 @@ def evaluate(
         result.cadence.to_csv(output / "waste_cadence.csv", index=False)
     table = result.table[list(TABLE_COLUMNS) + ["tau"]]
     if format is TableFormat.json:
-        typer.echo(json.dumps({"table": table.to_dict(orient="records"), "operating_point": result.operating_point,
+        # pandas writes NaN (a baseline has no τ) as null; json.dumps would write NaN, which is not JSON.
+        records = json.loads(table.to_json(orient="records", force_ascii=False))
+        typer.echo(json.dumps({"table": records, "operating_point": result.operating_point,
                                "family_importance": family_importance(result.importances).to_dict(),
                                "metrics": result.metrics}, indent=2, default=float))
         return

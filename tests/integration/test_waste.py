@@ -57,6 +57,13 @@ def features(target) -> pd.DataFrame:
     return frame.set_index("graphlet").sort_index()
 
 
+def strict_json(text: str):
+    """JSON as an orchestrator reads it: NaN or Infinity are not JSON."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
 @pytest.fixture(scope="module")
 def features_before(corpus_target) -> pd.DataFrame:
     """Every graphlet's features on the untouched graph, computed once for the module."""
@@ -72,7 +79,7 @@ def test_train_evaluate_advise_end_to_end(corpus_target, features_before, tmp_pa
     expected = closed(features_before.reset_index()).set_index("graphlet").sort_index()
     pd.testing.assert_frame_equal(cached[list(FEATURES)], expected[list(FEATURES)], check_dtype=False)
 
-    evaluated = json.loads(run_cli(corpus_target, "waste", "evaluate", "--model", str(model_path), "--source", SOURCE,
+    evaluated = strict_json(run_cli(corpus_target, "waste", "evaluate", "--model", str(model_path), "--source", SOURCE,
                                    "--features", str(cache), "--output", str(output), "--format", "json", "-q",
                                    check=True).stdout)
     assert {"table", "operating_point", "family_importance"} <= set(evaluated)
@@ -82,9 +89,13 @@ def test_train_evaluate_advise_end_to_end(corpus_target, features_before, tmp_pa
     for policy, row in table.drop(index="oracle").iterrows():
         assert (row["waste_removed"], -row["pushes_lost"]) < (1.0, 0.0), policy
     assert (output / "waste_tradeoff.png").stat().st_size > 0
+    # Each baseline beside the model at no more pushes lost; the oracle loses none, so the model
+    # there removes only what it can without losing a push.
+    assert table.loc["never skip", "model_at_same_loss"] >= 0.0
+    assert table["model_at_same_loss"].notna().sum() == 5
 
     pipeline = expected["pipeline"].iloc[0]
-    advice = json.loads(run_cli(corpus_target, "waste", "advise", "--pipeline", pipeline, "--model",
+    advice = strict_json(run_cli(corpus_target, "waste", "advise", "--pipeline", pipeline, "--model",
                                 str(model_path), "--format", "json", check=True).stdout)
     assert advice["recommendation"] in ("train", "skip") and 0.0 <= advice["push_probability"] <= 1.0
     missing = run_cli(corpus_target, "waste", "advise", "--pipeline", "no_such_pipeline", "--model", str(model_path))

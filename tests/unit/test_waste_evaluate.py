@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlprov.analytics.waste.evaluate import Constraints, baselines, operating_point, sweep
+from mlprov.analytics.waste.evaluate import Constraints, baselines, model_at_same_loss, operating_point, sweep
 from mlprov.analytics.waste.features import FEATURES, encode, pipeline_batches
 
 H = 3_600_000
@@ -50,6 +50,17 @@ def test_operating_point_is_the_most_waste_within_the_constraints():
     assert operating_point(table, Constraints())["tau"] == 0.2
     assert operating_point(table, Constraints(max_pushes_lost=0.01))["tau"] == 0.1
     assert operating_point(table.iloc[2:], Constraints(max_pushes_lost=0.01)) is None
+
+
+def test_baselines_are_compared_with_the_model_at_no_more_pushes_lost():
+    table = pd.DataFrame({
+        "policy": ["model τ=0.10", "model τ=0.20", "model τ=0.30", "oracle", "previous", "reckless"],
+        "waste_removed": [0.2, 0.5, 0.7, 1.0, 0.4, 0.9],
+        "pushes_lost": [0.0, 0.04, 0.08, 0.0, 0.05, 0.5],
+    })
+    same = model_at_same_loss(table)
+    assert same[:3].isna().all()
+    assert same[3:].tolist() == [0.2, 0.5, 0.7]
 
 
 def test_encoding_one_hot_categoricals_and_keeps_nulls_missing():
