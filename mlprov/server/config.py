@@ -55,7 +55,7 @@ def _size_from_env(variable: str, default_mib: int) -> str:
 
 @dataclass(frozen=True)
 class Memory:
-    """Heap and page cache of a local server, as Neo4j sizes ("512m", "4g").
+    """Heap, page cache and transaction memory of a local server, as Neo4j sizes ("512m", "4g").
 
     By default they grow with the machine, within bounds: the heap an eighth of physical memory
     (1 to 8 GiB), the page cache a quarter (512 MiB to 16 GiB), so that an L corpus (a store of
@@ -65,6 +65,13 @@ class Memory:
 
     heap: str
     pagecache: str
+
+    @property
+    def transactions(self) -> str:
+        """What all running transactions may hold: 70% of the heap, Neo4j's own default share."""
+        match = _SIZE.match(self.heap)
+        heap_mib = int(match[1]) * (1024 if match[2].lower() == "g" else 1) if match else 1024
+        return f"{max(256, heap_mib * 7 // 10)}m"
 
     @classmethod
     def from_env(cls) -> Memory:
@@ -150,6 +157,7 @@ def render_conf(
         auth_enabled="true" if auth else "false",
         pagecache=memory.pagecache,
         heap=memory.heap,
+        transactions=memory.transactions,
         lib_dir=distribution.lib.resolve(),
         plugins_dir=distribution.plugins.resolve(),
         data_dir=layout.data_dir.resolve(),

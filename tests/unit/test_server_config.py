@@ -56,7 +56,7 @@ def test_conf_listens_on_loopback_only_at_the_given_ports(tmp_path: Path) -> Non
 def test_conf_bounds_memory_and_turns_telemetry_off(tmp_path: Path) -> None:
     settings = render(tmp_path, auth=True)
     assert settings["server.memory.pagecache.size"] == "768m"
-    assert settings["dbms.memory.transaction.total.max"] == "512m"
+    assert settings["dbms.memory.transaction.total.max"] == "716m"  # 70% of the 1g heap
     assert settings["db.tx_log.rotation.retention_policy"] == "1G size"
     assert settings["internal.server.bolt.connection_shutdown_wait_time"] == "1s"
     assert settings["dbms.usage_report.enabled"] == "false"
@@ -73,7 +73,9 @@ def test_memory_grows_with_the_machine_within_bounds(
     monkeypatch.delenv("MLPROV_NEO4J_HEAP", raising=False)
     monkeypatch.delenv("MLPROV_NEO4J_PAGECACHE", raising=False)
     monkeypatch.setattr(config_module, "_physical_memory_mib", lambda: physical_mib)
-    assert Memory.from_env() == Memory(heap=heap, pagecache=pagecache)
+    memory = Memory.from_env()
+    assert memory == Memory(heap=heap, pagecache=pagecache)
+    assert memory.transactions == f"{int(heap[:-1]) * 7 // 10}m"
 
 
 def test_memory_comes_from_the_environment_and_bad_sizes_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
