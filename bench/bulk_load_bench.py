@@ -12,7 +12,6 @@ population, Source facts. Rows are nodes + relationships as the loaders count th
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import resource
 import sys
@@ -21,14 +20,13 @@ import time
 from pathlib import Path
 
 from load_bench import naive_rate
-from throwaway import free_port, throwaway_server
+from throwaway import free_port, keep_results, throwaway_server
 
 from mlprov.bulk_load import bulk_load
 from mlprov.loader import load_store
 from mlprov.server.config import default_home
 from mlprov.server.local import LocalServer
 
-RESULTS = Path(__file__).parent / "results"
 
 
 def bulk(store_path: Path) -> tuple[int, float]:
@@ -79,11 +77,7 @@ def main() -> None:
         "same_rows": bulk_rows == online_rows,
         "peak_rss_mb_after_bulk": round(bulk_rss, 1),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bulk_load_bench.json").write_text(json.dumps(report, indent=1))
-    width = max(map(len, report))
-    for key, value in report.items():
-        print(f"{key:<{width}}  {value}")
+    keep_results("bulk_load_bench", report)
 
 
 if __name__ == "__main__":

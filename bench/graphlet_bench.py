@@ -21,13 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-from throwaway import throwaway_server
+from throwaway import keep_results, throwaway_server
 
 from mlprov.analytics.graphlets import build
 from mlprov.connection import open_driver
 from mlprov.loader import load_store
 
-RESULTS = Path(__file__).parent / "results"
 
 # Runs under ml-metadata's interpreter: times get_lineage_subgraph per sampled Trainer execution.
 MLMD_CHILD = r"""
@@ -98,11 +97,7 @@ def main() -> None:
         "mlmd_total_seconds_extrapolated": round(baseline_total, 1),
         "ratio": round(baseline_total / build_seconds, 1),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"graphlet_bench_{args.store.stem}.json").write_text(json.dumps(result, indent=1))
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    keep_results(f"graphlet_bench_{args.store.stem}", result)
 
 
 if __name__ == "__main__":

@@ -12,20 +12,18 @@ and their ratio. Peak RSS of the loading process is reported to show memory stay
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from throwaway import throwaway_server
+from throwaway import keep_results, throwaway_server
 
 from mlprov import queries
 from mlprov.loader import graph_rows, load_store, mlmd
 from mlprov.loader.operators import default_map
 
-RESULTS = Path(__file__).parent / "results"
 
 
 def naive_rate(driver, database: str, store_path: Path, n_rows: int) -> float:
@@ -91,11 +89,7 @@ def main() -> None:
         "batch_size": args.batch_size,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load_bench.json").write_text(json.dumps(report, indent=1))
-    width = max(map(len, report))
-    for key, value in report.items():
-        print(f"{key:<{width}}  {value}")
+    keep_results("load_bench", report)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""A throwaway Neo4j for one benchmark run: own temporary folder, free loopback ports, auth off,
-the jars of the user's `.mlprov/neo4j` (assembled there by `mlprov server assemble`)."""
+"""What the benchmarks share: a throwaway Neo4j for one run (own temporary folder, free loopback
+ports, auth off, the jars of the user's `.mlprov/neo4j`, assembled there by `mlprov server
+assemble`), and where and how a run's numbers are kept and shown."""
 
 from __future__ import annotations
 
+import json
 import socket
 import tempfile
 from contextlib import contextmanager
@@ -12,6 +14,17 @@ from typing import Iterator
 from mlprov.connection import Target
 from mlprov.server.config import default_home
 from mlprov.server.local import LocalServer
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def keep_results(name: str, report: dict) -> None:
+    """Write the report to bench/results/<name>.json and print it as aligned `key  value` lines."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=1))
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
 
 
 def free_port() -> int:
