@@ -35,7 +35,8 @@ from mlprov.errors import MlprovError
 MODES = ("read", "write", "schema")
 HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_IN_TRANSACTIONS = re.compile(r"\bIN\s+TRANSACTIONS\b", re.IGNORECASE)
+# `IN TRANSACTIONS`, also `IN 2 CONCURRENT TRANSACTIONS`: either needs an implicit transaction.
+_IN_TRANSACTIONS = re.compile(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
 
 
 class QueryError(MlprovError):

@@ -2,6 +2,8 @@
 // summary: Order the graphlets of each (pipeline, Trainer node) by Trainer start, then id, and link them with NEXT (SPEC §3 step 8).
 // mode: write
 // params: {source: {type: string, doc: source name}}
+// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
+// chains (their graphlets and the NEXT links between them), so concurrent batches never wait on each other's locks.
 MATCH (g:Graphlet)
 WHERE g.source = $source
 WITH DISTINCT g.pipeline AS pipeline, g.trainer_node AS trainer_node
@@ -18,4 +20,4 @@ CALL (pipeline, trainer_node) {
   WHERE i < size(chain) - 1
   WITH current, chain[i + 1] AS following
   MERGE (current)-[:NEXT]->(following)
-} IN TRANSACTIONS OF 20 ROWS
+} IN 2 CONCURRENT TRANSACTIONS OF 20 ROWS

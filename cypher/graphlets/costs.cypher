@@ -2,6 +2,8 @@
 // summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (SPEC §3 step 10).
 // mode: write
 // params: {source: {type: string, doc: source name}}
+// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
+// executions' CONTAINS links, then its own graphlets, so concurrent batches never wait on each other's locks.
 // Per member execution, once: its share when split over every graphlet that holds it, and
 // which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
 MATCH (e:Execution)
@@ -14,7 +16,7 @@ CALL (e) {
   UNWIND range(0, size(links) - 1) AS i
   WITH links, i, links[i] AS link
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
-} IN TRANSACTIONS OF 5000 ROWS;
+} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS;
 
 MATCH (g:Graphlet)
 WHERE g.source = $source
@@ -23,4 +25,4 @@ CALL (g) {
   WITH sum(e.cost_s) AS full_cost, sum(r.amortized_s) AS amortized_cost,
        sum(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use_cost
   SET g.cost_full_s = full_cost, g.cost_amortized_s = amortized_cost, g.cost_first_use_s = first_use_cost
-} IN TRANSACTIONS OF 5000 ROWS
+} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS

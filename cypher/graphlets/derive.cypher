@@ -2,6 +2,8 @@
 // summary: Store the facts several analyses share: per graphlet, its Trainer's input Examples and spans, its upstream and downstream sizes and what changed since the previous graphlet of its chain; per pipeline, its operator-level DAG edges.
 // mode: write
 // params: {source: {type: string, doc: source name}}
+// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
+// chains' graphlets, then its own pipelines, so concurrent batches never wait on each other's locks.
 // One chain (pipeline, Trainer node) at a time, in chain order, so each graphlet is compared with
 // the one before it. The first graphlet of a chain has no change flags.
 MATCH (g:Graphlet)
@@ -37,7 +39,7 @@ CALL (pipeline, trainer_node) {
       g.trainer_code_changed = coalesce(after.trainer_code <> before.trainer_code, false),
       g.hyperparameters_changed = size(after.hyperparameters) > 0 AND after.hyperparameters <> before.hyperparameters,
       g.operators_changed = after.operators <> before.operators
-} IN TRANSACTIONS OF 20 ROWS;
+} IN 2 CONCURRENT TRANSACTIONS OF 20 ROWS;
 
 // Edges as in topology.dag_shape: only OUTPUT and INPUT events count (a Resolver's INTERNAL_OUTPUT
 // re-emission is not data flow); an operator feeding itself links runs, not steps.
@@ -51,4 +53,4 @@ CALL (p) {
   ORDER BY edge
   WITH collect(edge) AS edges
   SET p.dag_edges = edges
-} IN TRANSACTIONS OF 10 ROWS
+} IN 2 CONCURRENT TRANSACTIONS OF 10 ROWS

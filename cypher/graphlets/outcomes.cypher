@@ -2,6 +2,8 @@
 // summary: Decide each graphlet's outcome by the first rule of SPEC §3 step 9 that applies (failed, pushed, open, failed, not_blessed, blessed_not_pushed, not_pushed).
 // mode: write
 // params: {source: {type: string, doc: source name}, open_window_ms: {type: int, default: 86400000, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}}
+// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
+// graphlets' outcome, so concurrent batches never wait on each other's locks.
 CALL () {
   MATCH (e:Execution)
   WHERE e.source = $source
@@ -35,4 +37,4 @@ CALL (g, t, trace_end) {
     WHEN size(blessings) > 0 AND all(v IN blessings WHERE v = 1) THEN 'blessed_not_pushed'
     ELSE 'not_pushed'
   END
-} IN TRANSACTIONS OF 5000 ROWS
+} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS

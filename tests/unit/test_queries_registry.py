@@ -108,3 +108,20 @@ def test_list_defaults_are_lists(tmp_path):
                         "{since: {type: list, default: [\"Tuner\", 'Pusher', 3], doc: operators}}")
     query = parse_query_file(write(tmp_path, "by_op.cypher", text), "by_op")
     assert query.params["since"].default == ["Tuner", "Pusher", 3]
+
+
+@pytest.mark.parametrize(("tail", "own"), [
+    ("} IN TRANSACTIONS OF 10 ROWS", True),
+    ("} IN 2 CONCURRENT TRANSACTIONS OF 10 ROWS", True),
+    ("} IN CONCURRENT TRANSACTIONS", True),
+    ("}", False),
+])
+def test_batched_queries_run_in_implicit_transactions(tmp_path, tail, own):
+    path = tmp_path / "q.cypher"
+    path.write_text("// name: q\n// summary: s\n// mode: write\nMATCH (n) CALL (n) { SET n.x = 1\n" + tail + "\n",
+                    encoding="utf-8")
+    assert queries.parse_query_file(path, "q").runs_in_own_transactions is own
+    # Every shipped batched write says so, or the server refuses it inside a managed transaction.
+    for query in queries.registry():
+        if "TRANSACTIONS" in query.body.upper():
+            assert query.runs_in_own_transactions, query.name
