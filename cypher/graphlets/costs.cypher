@@ -2,8 +2,6 @@
 // summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (SPEC §3 step 10).
 // mode: write
 // params: {source: {type: string, doc: source name}}
-// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
-// executions' CONTAINS links, then its own graphlets, so concurrent batches never wait on each other's locks.
 // Per member execution, once: its share when split over every graphlet that holds it, and
 // which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
 MATCH (e:Execution)
@@ -16,8 +14,11 @@ CALL (e) {
   UNWIND range(0, size(links) - 1) AS i
   WITH links, i, links[i] AS link
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
-} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS;
+} IN TRANSACTIONS OF 5000 ROWS;
 
+// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
+// graphlets. (Not above: setting the links' properties locks their graphlets, which executions
+// share, and two concurrent batches deadlocked at L.)
 MATCH (g:Graphlet)
 WHERE g.source = $source
 CALL (g) {
