@@ -8,7 +8,8 @@
   the old one (`os.replace`), so a reader sees the old file or the new one, never half of one.
 - One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
   with ExportLockedError (exit code 3), or waits for the lock with `wait=True`.
-- While a source is loading (status not `loaded`) nothing is written: GraphBusyError (exit code 4);
+- While a source is loading (status not `loaded`) or its graphlets are being built, nothing is
+  written: GraphBusyError (exit code 4);
   if the sources change while tables are being written, the files written are complete but not
   recorded, so the next run refreshes them, and the run ends with GraphBusyError too.
 """
@@ -162,7 +163,8 @@ def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str
         versions = _source_versions(driver, database)
         busy = _busy_sources(versions)
         if busy:
-            raise GraphBusyError(f"not exporting while sources are loading: {', '.join(busy)}; run again later")
+            raise GraphBusyError(f"not exporting while sources are loading or their graphlets are being built: "
+                                 f"{', '.join(busy)}; run again later")
         state = _read_state(output)
         pending: dict[str, dict] = {}
         for query in selected:

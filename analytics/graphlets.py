@@ -67,6 +67,7 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
             log.warning("graphlets: skipping source %r: %s", source, reason)
             continue
         started = time.monotonic()
+        queries.execute(driver, database, "graphlets.mark_building", source=source)
         for step in BUILD_STEPS:
             step_started = time.monotonic()
             queries.execute(driver, database, f"graphlets.{step}", **_step_params(step, source, settings))

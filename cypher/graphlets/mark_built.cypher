@@ -3,4 +3,4 @@
 // mode: write
 // params: {source: {type: string, doc: source name}, settings: {type: string, doc: fingerprint of the build settings}, facts: {type: map, doc: build facts}}
 MATCH (s:Source {name: $source})
-SET s.graphlets_sha256 = s.sha256, s.graphlets_settings = $settings, s += $facts
+SET s.graphlets_sha256 = s.sha256, s.graphlets_settings = $settings, s.graphlets_status = 'built', s += $facts

@@ -9,6 +9,7 @@ WITH s,
      CASE
        WHEN s.status <> 'loaded' THEN 'load not finished: run the load again'
        WHEN $force THEN 'forced'
+       WHEN s.graphlets_status = 'building' THEN 'the last build did not finish'
        WHEN s.graphlets_sha256 IS NULL THEN 'never built'
        WHEN s.graphlets_sha256 <> s.sha256 THEN 'store reloaded'
        WHEN s.graphlets_settings <> $settings THEN 'settings changed'

@@ -156,6 +156,17 @@ def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
                                  database_=graph.database)
     assert busy.returncode == EXIT_BUSY, busy.stderr
     assert not (tmp_path / "waste_total.csv").exists()
+    # A graphlet build under way (or one that died) is busy too.
+    with graph.driver() as driver:
+        driver.execute_query("MATCH (s:Source {name: $source}) SET s.graphlets_status = 'building'",
+                             source=source, database_=graph.database)
+        try:
+            building = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total")
+        finally:
+            driver.execute_query("MATCH (s:Source {name: $source}) SET s.graphlets_status = 'built'",
+                                 source=source, database_=graph.database)
+    assert building.returncode == EXIT_BUSY and "being built" in building.stderr, building.stderr
+    assert not (tmp_path / "waste_total.csv").exists()
     ok = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total", "--format", "csv")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "waste_total.csv").exists()

@@ -128,6 +128,24 @@ def test_build_is_idempotent_and_incremental(real_graph):
     pd.testing.assert_frame_equal(before, after)
 
 
+def test_a_build_that_died_half_way_is_done_again(real_graph):
+    source = default_source_name(store("penguin-transform"))
+    with real_graph.driver() as driver:
+        before = queries.run_df(driver, real_graph.database, "graphlets")
+        # What a build does before its steps, then dying after the first (the server gone, say).
+        queries.execute(driver, real_graph.database, "graphlets.mark_building", source=source)
+        queries.execute(driver, real_graph.database, "graphlets.clear", source=source)
+        _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", settings="any")
+        assert [source, "loaded", "the last build did not finish"] in pending
+        # Nothing reads the half-built source as current meanwhile.
+        _, ready = queries.execute(driver, real_graph.database, "waste.sources")
+        assert [source] not in ready
+        again = build(driver, real_graph.database, quiet=True)
+        assert again.built == [source]
+        after = queries.run_df(driver, real_graph.database, "graphlets")
+    pd.testing.assert_frame_equal(before, after)
+
+
 def test_lineage_upstream_and_downstream_are_bounded_by_hops(real_graph):
     # penguin-tfma run 1: ExampleGen 1 -> Examples a1 -> Trainer 3 -> Model a3 -> Evaluator 4
     # -> Blessing a5 -> Pusher 5 -> PushedModel a6 (Evaluator 4 and Trainer 3 both read a1).
