@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import neo4j
-import pandas as pd
 
 from mlprov.analytics import figures
 from mlprov.analytics.tables import Table, run_tables

@@ -23,10 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+from throwaway import RESULTS
+
 from mlprov import queries
 from mlprov.connection import open_driver
-
-RESULTS = Path(__file__).parent / "results"
 
 # Runs under ml-metadata's interpreter: per-artifact get_lineage_subgraph latencies, in ms.
 MLMD_CHILD = r"""

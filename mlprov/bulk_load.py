@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mlprov import queries
 from mlprov.connection import open_driver, target_from_env
-from mlprov.errors import BadInputError, MlprovError, ServerError
+from mlprov.errors import BadInputError, MlprovError
 from mlprov.loader import mlmd
 from mlprov.loader.bulk_csv import CsvFile, StoreCsv, write_store_csv
 from mlprov.loader.load import LoadResult, apply_schema, default_source_name, file_sha256, finish_source, source_facts

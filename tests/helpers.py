@@ -1,4 +1,4 @@
-"""Paths and small utilities shared by the tests (no server needed)."""
+"""Paths and small utilities shared by the tests."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def run_cli(target, *args: str, check: bool = False):
     if check and result.returncode != 0:
         raise AssertionError(f"mlprov {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+def fresh_graph(target, paths):
+    """Empty `target`'s database, load the stores at `paths` and build their graphlets (what the
+    module fixtures of the integration tests start from); returns the build report."""
+    from mlprov.analytics.graphlets import build
+    from mlprov.loader import load_store
+
+    with target.driver() as driver, driver.session(database=target.database) as session:
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with target.driver() as driver:
+        for path in paths:
+            load_store(path, driver, target.database, quiet=True)
+        return build(driver, target.database, quiet=True)

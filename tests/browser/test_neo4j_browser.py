@@ -18,10 +18,8 @@ import pytest
 
 from mlprov import queries
 from mlprov.analytics.browser_guide import guide_server, play_url, read_queries, write_guide
-from mlprov.analytics.graphlets import build
-from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
-from tests.helpers import store
+from tests.helpers import fresh_graph, store
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -35,12 +33,7 @@ TRANSFORM = default_source_name(store("penguin-transform"))
 def graph(local_neo4j):
     """penguin-tfma and penguin-transform loaded into the session's server, graphlets built."""
     target = local_neo4j.target()
-    with target.driver() as driver, driver.session(database=target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with target.driver() as driver:
-        for fragment in ("penguin-tfma", "penguin-transform"):
-            load_store(store(fragment), driver, target.database, quiet=True)
-        build(driver, target.database, quiet=True)
+    fresh_graph(target, [store("penguin-tfma"), store("penguin-transform")])
     return target
 
 

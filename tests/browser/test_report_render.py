@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mlprov.analytics.graphlets import build
 from mlprov.analytics.report import write_report
 from mlprov.analytics.tables import analysis_queries, stem
-from mlprov.loader import load_store
-from tests.helpers import store
+from tests.helpers import fresh_graph, store
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -22,12 +20,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(scope="module")
 def report(neo4j_target, tmp_path_factory):
     """A report of two real stores (one with a pushed and a not-blessed graphlet), on the test server."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    fresh_graph(neo4j_target, [store("penguin-tfma"), store("Syahrrulll")])
     with neo4j_target.driver() as driver:
-        for fragment in ("penguin-tfma", "Syahrrulll"):
-            load_store(store(fragment), driver, neo4j_target.database, quiet=True)
-        build(driver, neo4j_target.database, quiet=True)
         return write_report(driver, neo4j_target.database, tmp_path_factory.mktemp("report"))
 
 

@@ -11,12 +11,10 @@ import pandas as pd
 import pytest
 
 from mlprov import queries
-from mlprov.analytics.graphlets import build
 from mlprov.analytics.tables import analysis_queries, stem
-from mlprov.loader import load_store
 from mlprov.loader.corpus import generate
 from mlprov.loader.load import default_source_name
-from tests.helpers import REAL_STORES, store
+from tests.helpers import REAL_STORES, fresh_graph, store
 
 pytestmark = pytest.mark.integration
 
@@ -37,12 +35,7 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graph(neo4j_target, corpus):
     """The session's throwaway server holding every real store and the corpus, graphlets built."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with neo4j_target.driver() as driver:
-        for path in [*REAL_STORES, corpus.store]:
-            load_store(path, driver, neo4j_target.database, quiet=True)
-        build(driver, neo4j_target.database, quiet=True)
+    fresh_graph(neo4j_target, [*REAL_STORES, corpus.store])
     return neo4j_target
 
 

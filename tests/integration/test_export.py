@@ -15,7 +15,7 @@ from mlprov.analytics.export import (EXIT_BUSY, EXIT_LOCKED, STATE_FILE, GraphBu
 from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
-from tests.helpers import run_cli, store
+from tests.helpers import fresh_graph, run_cli, store
 
 pytestmark = pytest.mark.integration
 
@@ -26,12 +26,7 @@ LATER = "Syahrrulll"
 @pytest.fixture(scope="module")
 def graph(neo4j_target):
     """The session's throwaway server with two small real stores, graphlets built."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with neo4j_target.driver() as driver:
-        for fragment in FIRST:
-            load_store(store(fragment), driver, neo4j_target.database, quiet=True)
-        build(driver, neo4j_target.database, quiet=True)
+    fresh_graph(neo4j_target, [store(fragment) for fragment in FIRST])
     return neo4j_target
 
 

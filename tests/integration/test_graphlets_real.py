@@ -11,7 +11,7 @@ from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
 from mlprov.loader.corpus.reference import compute_graphlets
 from mlprov.loader.load import default_source_name
-from tests.helpers import REAL_STORES, store
+from tests.helpers import REAL_STORES, fresh_graph, store
 
 pytestmark = pytest.mark.integration
 
@@ -23,12 +23,7 @@ COSTS = ["cost_full_s", "cost_amortized_s", "cost_first_use_s"]
 @pytest.fixture(scope="module")
 def real_graph(neo4j_target):
     """Every real store loaded and its graphlets built, once for this module."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-    with neo4j_target.driver() as driver:
-        for path in REAL_STORES:
-            load_store(path, driver, neo4j_target.database, quiet=True)
-        report = build(driver, neo4j_target.database, quiet=True)
+    report = fresh_graph(neo4j_target, REAL_STORES)
     assert sorted(report.built) == sorted(default_source_name(p) for p in REAL_STORES)
     return neo4j_target
 

@@ -10,10 +10,8 @@ import pandas as pd
 import pytest
 
 from mlprov import queries
-from mlprov.analytics.graphlets import build
-from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
-from tests.helpers import store
+from tests.helpers import fresh_graph, store
 
 pytestmark = pytest.mark.integration
 
@@ -74,12 +72,8 @@ def source(key: str) -> str:
 @pytest.fixture(scope="module")
 def topology_graph(neo4j_target):
     """The real stores above loaded with their graphlets built, plus the hand-made graph."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    fresh_graph(neo4j_target, [store(fragment) for fragment in STORES.values()])
     with neo4j_target.driver() as driver:
-        for fragment in STORES.values():
-            load_store(store(fragment), driver, neo4j_target.database, quiet=True)
-        build(driver, neo4j_target.database, quiet=True)
         driver.execute_query(HANDMADE_GRAPH, {"source": HANDMADE}, database_=neo4j_target.database)
         driver.execute_query(PARTIAL_RUNS_GRAPH, {"source": PARTIAL_RUNS}, database_=neo4j_target.database)
     return neo4j_target
