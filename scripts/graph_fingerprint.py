@@ -1,0 +1,85 @@
+"""Print a content fingerprint of the whole graph in a Neo4j database, per source and in total.
+
+Every node (labels and properties) and every relationship (type, properties, and the identity of
+both ends) goes into it, graphlets included. Facts that describe a load or build run rather than
+the store (wall-clock times, durations, the store's path on disk) are left out, so the same stores
+loaded and built by two versions of mlprov give the same fingerprint exactly when the graphs agree.
+
+    NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python scripts/graph_fingerprint.py [--json]
+
+It reaches Neo4j through the NEO4J_* environment variables, else the local server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import defaultdict
+
+# Source facts of the run, not of the store: they differ between two loads of the same file.
+RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "synced_at", "sync_seconds"}
+
+NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props, elementId(n) AS id"
+RELATIONSHIPS = (
+    "MATCH (a)-[r]->(b) RETURN elementId(a) AS a, type(r) AS type, properties(r) AS props, elementId(b) AS b"
+)
+
+
+def _key(labels: list[str], props: dict) -> str:
+    """A stable identity for a node: its uid, else (Source) its name."""
+    return f"{':'.join(sorted(labels))}|{props.get('uid', props.get('name'))}"
+
+
+def _source_of(labels: list[str], props: dict) -> str:
+    return str(props.get("name") if "Source" in labels else props.get("source"))
+
+
+def fingerprint(driver, database: str) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    lines: dict[str, list[str]] = defaultdict(list)
+    with driver.session(database=database, default_access_mode="READ") as session:
+        for record in session.run(NODES):
+            labels, props = record["labels"], dict(record["props"])
+            if "Source" in labels:
+                props = {k: v for k, v in props.items() if k not in RUN_FACTS}
+            key = _key(labels, props)
+            keys[record["id"]] = key
+            sources[record["id"]] = source = _source_of(labels, props)
+            lines[source].append("N " + key + " " + json.dumps(props, sort_keys=True, default=str))
+        for record in session.run(RELATIONSHIPS):
+            source = sources[record["a"]]
+            lines[source].append(" ".join(("R", keys[record["a"]], record["type"], keys[record["b"]],
+                                           json.dumps(dict(record["props"]), sort_keys=True, default=str))))
+    result = {}
+    whole = hashlib.sha256()
+    for source in sorted(lines):
+        digest = hashlib.sha256("\n".join(sorted(lines[source])).encode()).hexdigest()
+        result[source] = f"{digest[:16]} ({len(lines[source])} elements)"
+        whole.update(f"{source} {digest}\n".encode())
+    result["*"] = whole.hexdigest()[:16]
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    args = parser.parse_args()
+    from mlprov.core.connection import open_driver
+    from mlprov.server.locate import resolve_target
+
+    with open_driver(resolve_target()) as (driver, database):
+        result = fingerprint(driver, database)
+    if args.json:
+        json.dump(result, sys.stdout, indent=1, sort_keys=True)
+        print()
+    else:
+        for source, value in result.items():
+            print(f"{value}  {source}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
