@@ -120,3 +120,44 @@ def test_operator_mapping_is_exact_not_substring(tmp_path):
     with pytest.raises(BadInputError, match="unknown categories"):
         load_map(extra)
     assert OperatorMap().operator("plain") == "plain"
+
+
+STREAMS = ("contexts", "artifacts", "executions", "events", "attributions", "associations", "parent_contexts")
+
+
+def read_everything(opened) -> dict:
+    """Every stream as a list of (key, value) lists, so property order counts too, and the skips."""
+    rows = {name: [list(r.items()) for r in getattr(mlmd, name)(opened)] for name in STREAMS}
+    rows["pipeline_contexts"] = mlmd.pipeline_contexts(opened)
+    rows["skipped"] = dict(opened.skipped)
+    return rows
+
+
+@pytest.mark.parametrize("fragment", ["penguin-tfma", "Skye-Tran", "Syahrrulll", "ksuchoi216"])
+def test_chunk_boundaries_change_nothing(fragment, tmp_path):
+    """Keyset chunks of 1, 2 or 3 rows give the rows that one chunk gives, damaged stores included."""
+    copy = tmp_path / "damaged.sqlite"
+    shutil.copy(store(fragment), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM Artifact WHERE id = (SELECT min(id) FROM Artifact)")
+    for path in (store(fragment), copy):
+        results = []
+        for chunk_rows in (1, 2, 3, 1_000_000):
+            opened = mlmd.open_store(path)
+            opened.chunk_rows = chunk_rows
+            try:
+                results.append(read_everything(opened))
+            finally:
+                opened.close()
+        assert all(r == results[-1] for r in results)
+
+
+def test_sqlite_locations_and_identity():
+    path = store("penguin-tfma")
+    for location in (path, str(path), f"sqlite:///{path}"):
+        opened = mlmd.open_store(location)
+        try:
+            assert opened.path == path
+            assert mlmd.store_identity(opened) == mlmd.StoreIdentity("mlmd-sqlite", str(path), path.stem)
+        finally:
+            opened.close()
