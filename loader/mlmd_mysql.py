@@ -105,13 +105,23 @@ def open_mysql(location: MysqlLocation) -> MysqlDatabase:
     """Connect, make the session read-only and start one consistent snapshot, else BadInputError."""
     user, secret = _credentials(location)
     try:
+        # PyMySQL's connect timeout covers only the TCP connect; the handshake that follows runs
+        # under its read timeout, so that is short too until the server has answered (a host that
+        # accepts and then says nothing would otherwise hold us for READ_TIMEOUT_S).
         connection = pymysql.connect(
             host=location.host, port=location.port, user=user, password=_encoded(secret),
             database=location.database, charset="utf8mb4", connect_timeout=CONNECT_TIMEOUT_S,
-            read_timeout=READ_TIMEOUT_S, write_timeout=READ_TIMEOUT_S, **location.tls,
+            # No implicit transactions: the one START TRANSACTION below is what holds the snapshot.
+            autocommit=True,
+            read_timeout=CONNECT_TIMEOUT_S, write_timeout=CONNECT_TIMEOUT_S, **location.tls,
         )
     except (pymysql.err.Error, OSError) as exc:
-        raise BadInputError(_redacted(f"{location.display}: {_explain(exc, location)}", secret)) from None
+        message = f"{location.display}: {_explain(exc, location, connecting=True)}"
+        raise BadInputError(_redacted(message, secret)) from None
+    # Connected: queries get the long timeouts. PyMySQL reads these attributes before each packet
+    # (tests/mysql/test_mysql_errors.py checks that a query longer than the connect timeout runs).
+    connection._read_timeout = READ_TIMEOUT_S
+    connection._write_timeout = READ_TIMEOUT_S
     database = MysqlDatabase(connection, location, secret)
     try:
         for statement in SNAPSHOT_STATEMENTS:
@@ -161,11 +171,12 @@ def _encoded(secret: str | None) -> bytes:
     return secret.encode("utf-8") if secret else b""
 
 
-def _explain(exc: Exception, location: MysqlLocation) -> str:
+def _explain(exc: Exception, location: MysqlLocation, connecting: bool = False) -> str:
     """One line saying what went wrong, from a driver error; never with the password."""
     code = exc.args[0] if isinstance(exc, pymysql.err.Error) and exc.args and isinstance(exc.args[0], int) else None
     server_says = exc.args[1] if code is not None and len(exc.args) > 1 else str(exc)
-    if code in (CR.CR_CONN_HOST_ERROR, CR.CR_UNKNOWN_HOST, CR.CR_CONNECTION_ERROR):
+    unreachable = (CR.CR_CONN_HOST_ERROR, CR.CR_UNKNOWN_HOST, CR.CR_CONNECTION_ERROR)
+    if code in unreachable or (connecting and code in (CR.CR_SERVER_GONE_ERROR, CR.CR_SERVER_LOST)):
         return (f"cannot reach the MySQL server at {location.host}:{location.port} ({_reason(server_says)}); "
                 "is the host and port right and the server up?")
     if code == ER.ACCESS_DENIED_ERROR:
