@@ -31,7 +31,7 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Generate a synthetic MLMD store (schema 10) with graphlets.* and pipelines.* ground truth beside it."""
-    from mlprov.loader.corpus import generate as generate_corpus
+    from mlprov.corpus import generate as generate_corpus
 
     files = generate_corpus(output, pipelines=pipelines, scale=scale.value, days=days, seed=seed, force=force,
                             progress=None if quiet else lambda message: typer.echo(message, err=True))
@@ -44,7 +44,7 @@ def describe(
     format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
 ) -> None:
     """Measure the SPEC §6 corpus quantities of an MLMD store, beside their targets."""
-    from mlprov.loader.corpus import describe as describe_store
+    from mlprov.corpus import describe as describe_store
 
     rows = describe_store(store)
     if format is Format.json:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlprov.loader.corpus.mlmd_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
+from mlprov.corpus.oracle.store_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
 
 OPEN_WINDOW_MS = 24 * 3_600_000
 UNWALKED_UPSTREAM_KEYS = {"base_model"}

@@ -23,10 +23,10 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from mlprov.loader.corpus import schema
-from mlprov.loader.corpus.recorder import Output, PipelineRecorder
-from mlprov.loader.corpus.plan import MODEL_TYPES, PipelinePlan, TrainerPlan
-from mlprov.loader.corpus.training import train_and_deploy
+from mlprov.corpus import schema
+from mlprov.corpus.recorder import Output, PipelineRecorder
+from mlprov.corpus.plan import MODEL_TYPES, PipelinePlan, TrainerPlan
+from mlprov.corpus.training import train_and_deploy
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
