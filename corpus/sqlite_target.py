@@ -31,10 +31,11 @@ def open_store(path: Path) -> sqlite3.Connection:
     """An existing corpus store, opened for growing it; its journal keeps each day's transaction atomic."""
     if not path.is_file():
         raise BadInputError(f"{path}: no such store (make one with `mlprov corpus generate --as-of DAY`)")
+    connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
         version = connection.execute("SELECT schema_version FROM MLMDEnv").fetchone()
     except sqlite3.DatabaseError as error:
+        connection.close()
         raise BadInputError(f"{path}: not an MLMD store ({error})") from None
     if version != (schema.SCHEMA_VERSION,):
         connection.close()
