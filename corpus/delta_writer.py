@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from mlprov.corpus.delta import Delta
 
@@ -53,21 +53,33 @@ def _batches(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def apply_delta(connection: Any, delta: Delta, paramstyle: str = "qmark") -> Applied:
-    """Insert the delta's new rows and update its changed ones, then commit; roll back on any error."""
+def apply_delta(connection: Any, delta: Delta, paramstyle: str = "qmark",
+                on_table: Callable[[str, str, int], None] | None = None) -> Applied:
+    """Insert the delta's new rows and update its changed ones, then commit; roll back on any error.
+
+    `on_table(table, "inserted" or "updated", rows)` is told as each table is done (progress for
+    a large delta, such as a whole snapshot)."""
     applied = Applied()
     cursor = connection.cursor()
     try:
         for change in delta.inserts:
             statement = insert_statement(change.table, change.columns, paramstyle)
+            rows = 0
             for batch in _batches(change.rows, BATCH_ROWS):
                 cursor.executemany(statement, batch)
-                applied.inserted += len(batch)
+                rows += len(batch)
+            applied.inserted += rows
+            if on_table:
+                on_table(change.table, "inserted", rows)
         for change in delta.updates:
             statement = update_statement(change.table, change.set_columns, change.key_columns, paramstyle)
+            rows = 0
             for batch in _batches(change.rows, BATCH_ROWS):
                 cursor.executemany(statement, batch)
-                applied.updated += len(batch)
+                rows += len(batch)
+            applied.updated += rows
+            if on_table:
+                on_table(change.table, "updated", rows)
         connection.commit()
     except BaseException:
         connection.rollback()

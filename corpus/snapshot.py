@@ -43,18 +43,21 @@ def write_snapshot(output: str | Path, as_of_ms: int, pipelines: int | None = No
     partial = output.with_name(output.name + ".partial")
     partial.unlink(missing_ok=True)
     report(f"writing the store as of {iso(as_of_ms)} (day {days_after_start(as_of_ms):g} of {days})")
-    applied = copy_as_of(corpus, partial, as_of_ms)
+    applied = copy_as_of(corpus, partial, as_of_ms, report)
     partial.replace(output)
     report(f"store written: {output} ({applied} rows, {output.stat().st_size / 1e6:.1f} MB); computing ground truth")
     return write_truth(output, snapshot_extents(output, corpus.graphlets, corpus.pipelines), report)
 
 
-def copy_as_of(corpus: CachedCorpus, path: Path, as_of_ms: int) -> int:
+def copy_as_of(corpus: CachedCorpus, path: Path, as_of_ms: int,
+               report: Callable[[str], None] = lambda message: None) -> int:
     """Create the store file `path` holding the cached corpus's rows as of `as_of_ms`; the rows written."""
     source = open_source(corpus.store, corpus.timeline)
     target = create_store(path)
     try:
-        return apply_delta(target, read_delta(source, None, as_of_ms, with_types=True), PARAMSTYLE).inserted
+        delta = read_delta(source, None, as_of_ms, with_types=True)
+        return apply_delta(target, delta, PARAMSTYLE,
+                           on_table=lambda table, _, rows: report(f"  {table}: {rows} rows")).inserted
     finally:
         target.close()
         source.close()
