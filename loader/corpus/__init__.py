@@ -1,7 +1,8 @@
-"""Synthetic production-pipeline corpus (SPEC §6) and the SPEC §3 graphlet reference.
+"""Synthetic production-pipeline corpus (rules §6) and the plain-Python graphlet oracle (rules §3).
 
-`generate` writes a real MLMD SQLite store with its ground truth; `describe` measures SPEC §6
-quantities on any store; `compute_graphlets` is the plain-Python graphlet oracle.
+`generate` writes a real MLMD SQLite store with its ground truth; `describe` measures the
+calibration quantities of rules §6 on any store; `compute_graphlets` is the plain-Python graphlet
+oracle.
 """
 
 from mlprov.loader.corpus.describe import describe
