@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import neo4j
 
-from mlprov import queries
+from mlprov.core import queries
 
 
 log = logging.getLogger(__name__)

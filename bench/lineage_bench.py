@@ -25,8 +25,8 @@ from pathlib import Path
 
 from throwaway import RESULTS
 
-from mlprov import queries
-from mlprov.connection import open_driver
+from mlprov.core import queries
+from mlprov.server.locate import connect
 
 # Runs under ml-metadata's interpreter: per-artifact get_lineage_subgraph latencies, in ms.
 MLMD_CHILD = r"""
@@ -69,7 +69,7 @@ def percentiles(values: list[float]) -> dict:
 def mlprov_latencies(source: str, ids: list[int], hops: int) -> tuple[dict, dict]:
     timings: dict[str, list[float]] = {"upstream": [], "downstream": []}
     rows: dict[str, int] = {"upstream": 0, "downstream": 0}
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         for direction in timings:
             for artifact in ids:
                 uid = f"{source}:a:{artifact}"

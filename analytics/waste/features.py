@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 import neo4j
 import pandas as pd
 
-from mlprov import queries
+from mlprov.core import queries
 
 FEATURE_QUERIES = ("waste.data_features", "waste.change_features", "waste.history_features")
 STRUCTURE_CATEGORIES = ("ingestion", "analysis", "transformation")

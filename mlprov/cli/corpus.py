@@ -32,7 +32,7 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Generate a synthetic MLMD store (schema 10) with graphlets.* and pipelines.* ground truth beside it."""
-    from mlprov.loader.corpus import generate as generate_corpus
+    from mlprov.corpus import generate as generate_corpus
 
     files = generate_corpus(output, pipelines=pipelines, scale=scale.value, days=days, seed=seed, force=force,
                             progress=None if quiet else lambda message: typer.echo(message, err=True))
@@ -46,7 +46,7 @@ def describe(
 ) -> None:
     """Measure an MLMD store's pipelines, window, trainings per active day, push share and cost shares, beside
     the synthetic corpus's calibration targets (rules §6)."""
-    from mlprov.loader.corpus import describe as describe_store
+    from mlprov.corpus import describe as describe_store
 
     rows = describe_store(store)
     if format is Format.json:

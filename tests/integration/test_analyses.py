@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.tables import analysis_queries, stem
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 from mlprov.loader.load import default_source_name
 from tests.helpers import REAL_STORES, fresh_graph, store
 

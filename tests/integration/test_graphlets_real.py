@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
-from mlprov.loader.corpus.reference import compute_graphlets
+from mlprov.corpus.oracle.graphlets import compute_graphlets
 from mlprov.loader.load import default_source_name
 from tests.helpers import REAL_STORES, fresh_graph, store
 

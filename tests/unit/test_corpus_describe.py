@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlprov.cli import app
-from mlprov.loader.corpus import describe, generate
+from mlprov.corpus import describe, generate
 
 REAL = (Path(__file__).parents[1] / "data" / "mlmd"
         / "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfma_metadata.db.sqlite")

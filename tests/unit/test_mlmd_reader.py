@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.operators import OperatorMap, default_map, load_map
 from tests.helpers import NOT_MLMD, REAL_STORES, sql_count, store

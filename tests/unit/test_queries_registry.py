@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from mlprov import queries
-from mlprov.queries import QueryError, Registry, parse_query_file
+from mlprov.core import queries
+from mlprov.core.queries import QueryError, Registry, parse_query_file
 
 
 def write(folder: Path, rel: str, text: str) -> Path:

@@ -1,8 +1,8 @@
 """Model graphlets (rules §3) computed in plain Python from an MLMD store's rows.
 
 This is the oracle: the corpus ground truth comes from it, and the Cypher implementation is
-checked against it on real stores. It follows rules §3 step by step, with the default settings of rules §8.
-Where the rules leave a detail open, the choice is noted where it is made.
+checked against it on real stores. It follows rules §3 step by step, with the default settings
+of rules §8. Where the rules leave a detail open, the choice is noted where it is made.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlprov.loader.corpus.mlmd_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
+from mlprov.corpus.oracle.store_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
 
 OPEN_WINDOW_MS = 24 * 3_600_000
 UNWALKED_UPSTREAM_KEYS = {"base_model"}

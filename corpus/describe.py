@@ -11,8 +11,8 @@ import math
 import sqlite3
 from pathlib import Path
 
-from mlprov.errors import BadInputError
-from mlprov.loader.corpus.reference import operator_of
+from mlprov.core.errors import BadInputError
+from mlprov.corpus.oracle.graphlets import operator_of
 from mlprov.loader.operators import default_map
 
 DAY_MS = 86_400_000

@@ -16,13 +16,13 @@ from typing import Callable
 
 import pandas as pd
 
-from mlprov.errors import BadInputError
-from mlprov.loader.corpus.mlmd_rows import read_store_rows
-from mlprov.loader.corpus.plan import plan_pipelines
-from mlprov.loader.corpus.recorder import PipelineRecorder
-from mlprov.loader.corpus.reference import COLUMNS, graphlets_from_rows
-from mlprov.loader.corpus.simulate import DAY_MS, WINDOW_START_MS, PipelineSimulation
-from mlprov.loader.corpus.store_writer import StoreWriter
+from mlprov.core.errors import BadInputError
+from mlprov.corpus.oracle.store_rows import read_store_rows
+from mlprov.corpus.plan import plan_pipelines
+from mlprov.corpus.recorder import PipelineRecorder
+from mlprov.corpus.oracle.graphlets import COLUMNS, graphlets_from_rows
+from mlprov.corpus.simulate import DAY_MS, WINDOW_START_MS, PipelineSimulation
+from mlprov.corpus.store_writer import StoreWriter
 
 SCALES = {"S": 30, "M": 300, "L": 3000}
 DEFAULT_DAYS = 125

@@ -5,8 +5,8 @@ calibration quantities of rules §6 on any store; `compute_graphlets` is the pla
 oracle.
 """
 
-from mlprov.loader.corpus.describe import describe
-from mlprov.loader.corpus.generate import SCALES, CorpusFiles, generate
-from mlprov.loader.corpus.reference import compute, compute_graphlets, graphlets_from_rows
+from mlprov.corpus.describe import describe
+from mlprov.corpus.generate import SCALES, CorpusFiles, generate
+from mlprov.corpus.oracle.graphlets import compute, compute_graphlets, graphlets_from_rows
 
 __all__ = ["SCALES", "CorpusFiles", "compute", "compute_graphlets", "describe", "generate", "graphlets_from_rows"]
