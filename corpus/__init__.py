@@ -1,9 +1,9 @@
-"""Synthetic production-pipeline corpus (SPEC §6) and the SPEC §3 graphlet reference.
+"""Synthetic production-pipeline corpus (rules §6) and the plain-Python graphlet oracle (rules §3).
 
 `generate` writes a real MLMD SQLite store with its ground truth; `write_snapshot` writes it as it
 stood at an instant (`as_of_ms` reads a day number or timestamp) and `replay` grows such a store
-day by day, as a live store grows; `describe` measures SPEC §6 quantities on any store;
-`compute_graphlets` is the plain-Python graphlet oracle.
+day by day, as a live store grows; `describe` measures the calibration quantities of rules §6 on
+any store; `compute_graphlets` is the plain-Python graphlet oracle.
 """
 
 from mlprov.corpus.describe import describe

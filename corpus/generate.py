@@ -2,7 +2,7 @@
 
 Pipelines are simulated one at a time (memory stays flat) into a temporary file that is renamed
 into place only when complete. The ground truth is then computed from the store itself by the
-SPEC §3 reference, pipeline by pipeline, using each pipeline's contiguous id ranges.
+graphlet oracle of rules §3, pipeline by pipeline, using each pipeline's contiguous id ranges.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[st
     source = store.stem
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     trace_end = con.execute("SELECT MAX(MAX(create_time_since_epoch), MAX(last_update_time_since_epoch)) FROM Execution").fetchone()[0]
-    # SPEC §6 names the files, so a corpus gets a directory of its own.
+    # The truth files have fixed names (rules §6), so a corpus gets a directory of its own.
     graphlets_path, pipelines_path = store.parent / "graphlets.parquet", store.parent / "pipelines.parquet"
     pipeline_rows, graphlet_count = [], 0
     with _FrameSink(graphlets_path) as sink:

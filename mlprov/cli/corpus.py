@@ -11,7 +11,8 @@ import typer
 
 from mlprov.cli.options import Scale
 
-app = typer.Typer(help="Synthetic MLMD corpus: generate one, or measure any store against SPEC §6.",
+app = typer.Typer(help="Synthetic MLMD corpus: generate one at the paper's scale, or measure any store against the "
+                       "corpus calibration targets (rules §6).",
                   no_args_is_help=True)
 
 
@@ -86,7 +87,8 @@ def describe(
     store: Annotated[Path, typer.Argument(help="An MLMD SQLite store (generated or real).")],
     format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
 ) -> None:
-    """Measure the SPEC §6 corpus quantities of an MLMD store, beside their targets."""
+    """Measure an MLMD store's pipelines, window, trainings per active day, push share and cost shares, beside
+    the synthetic corpus's calibration targets (rules §6)."""
     from mlprov.corpus import describe as describe_store
 
     rows = describe_store(store)
