@@ -17,8 +17,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
-from mlprov.errors import ServerError
-from mlprov.queries import Registry, StoredQuery, registry
+from mlprov.core.errors import ServerError
+from mlprov.core.queries import Registry, StoredQuery, registry
 
 GUIDE_FILE = "guide.html"
 GUIDE_HOST = "127.0.0.1"

@@ -32,9 +32,9 @@ from pathlib import Path
 import neo4j
 import pandas as pd
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.tables import analysis_queries, run_table, stem
-from mlprov.errors import MlprovError
+from mlprov.core.errors import MlprovError
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-from mlprov import queries
-from mlprov.connection import Target, open_driver
+from mlprov.core import queries
+from mlprov.core.connection import Target
+from mlprov.server.locate import connect
 
 
 def run(name: str, target: Target | None = None, **params: Any) -> pd.DataFrame:
     """Run the stored query `name` (e.g. ``"corpus_summary"``) against NEO4J_* / the local server."""
-    with open_driver(target) as (driver, database):
+    with connect(target) as (driver, database):
         return queries.run_df(driver, database, name, **params)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import neo4j
 import pandas as pd
 
-from mlprov import queries
+from mlprov.core import queries
 
 NAMESPACES = ("analyses", "topology")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from mlprov.analytics.graphlets import build
 from mlprov.analytics.report import write_report
 from mlprov.analytics.tables import run_tables
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
 
@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     source = default_source_name(args.store)
 
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         started = time.perf_counter()
         load_store(args.store, driver, database, quiet=True)
         build(driver, database, quiet=True)

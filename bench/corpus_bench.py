@@ -19,7 +19,7 @@ RESULTS = Path(__file__).parent / "results"
 
 CHILD = """
 import json, resource, sys, time
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 started = time.perf_counter()
 files = generate(sys.argv[1], scale=sys.argv[2], seed=int(sys.argv[3]), force=True, progress=None)
 print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "graphlets": files.graphlet_count,
@@ -35,7 +35,7 @@ def run_scale(scale: str, seed: int, workdir: Path) -> dict:
     result = subprocess.run([sys.executable, "-c", CHILD, str(store), scale, str(seed)],
                             capture_output=True, text=True, check=True)
     measured = json.loads(result.stdout.strip().splitlines()[-1])
-    from mlprov.loader.corpus import describe
+    from mlprov.corpus import describe
 
     described = describe(store)
     return {"scale": scale, **measured, "wall_seconds": round(time.perf_counter() - started, 1),

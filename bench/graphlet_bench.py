@@ -24,7 +24,7 @@ from pathlib import Path
 from throwaway import keep_results, throwaway_server
 
 from mlprov.analytics.graphlets import build
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 from mlprov.loader import load_store
 
 
@@ -75,7 +75,7 @@ def main() -> None:
 
     baseline = mlmd_per_model_ms(args.store, args.sample, args.hops)
     if args.loaded:
-        with open_driver() as (driver, database):
+        with connect() as (driver, database):
             started = time.perf_counter()
             report = build(driver, database, force=True)
             build_seconds = time.perf_counter() - started

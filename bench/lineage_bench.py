@@ -1,5 +1,5 @@
 """Lineage of one artifact: latency of the stored `lineage.upstream` / `lineage.downstream` queries
-against ml-metadata's `get_lineage_subgraph` for the same artifacts, same hops, same run (SPEC §7:
+against ml-metadata's `get_lineage_subgraph` for the same artifacts, same hops, same run (rules §7:
 ≤ 20 ms p95 on L).
 
 The source must already be loaded on the Neo4j at NEO4J_URI (or the local server); the store it
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from throwaway import RESULTS
 
-from mlprov import queries
-from mlprov.connection import open_driver
+from mlprov.core import queries
+from mlprov.server.locate import connect
 
 # Runs under ml-metadata's interpreter: per-artifact get_lineage_subgraph latencies, in ms.
 MLMD_CHILD = r"""
@@ -69,7 +69,7 @@ def percentiles(values: list[float]) -> dict:
 def mlprov_latencies(source: str, ids: list[int], hops: int) -> tuple[dict, dict]:
     timings: dict[str, list[float]] = {"upstream": [], "downstream": []}
     rows: dict[str, int] = {"upstream": 0, "downstream": 0}
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         for direction in timings:
             for artifact in ids:
                 uid = f"{source}:a:{artifact}"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from throwaway import keep_results, throwaway_server
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.loader import graph_rows, load_store, mlmd
 from mlprov.loader.operators import default_map
 
@@ -67,7 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlprov-load-bench-") as tmp:
         store_path = args.store
         if store_path is None:
-            from mlprov.loader.corpus import generate
+            from mlprov.corpus import generate
 
             store_path = Path(tmp) / f"corpus_{(args.scale or 'S').lower()}.sqlite"
             print(f"generating the {args.scale or 'S'} corpus ...", file=sys.stderr)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from mlprov.connection import Target
+from mlprov.core.connection import Target
 from mlprov.server.config import default_home
 from mlprov.server.local import LocalServer
 

@@ -1,5 +1,5 @@
 """Waste-pruning benchmark: features, training and evaluation on one corpus, with the table at the
-recommended operating point beside every baseline (SPEC §5, issue 7).
+recommended operating point beside every baseline (rules §5, issue 7).
 
 The corpus is a source on the Neo4j at NEO4J_URI (or the local server); with --store it is loaded
 and its graphlets built first when the source is missing. Results go to stdout and to
@@ -21,7 +21,7 @@ from mlprov.analytics.waste.evaluate import evaluate, family_importance
 from mlprov.analytics.waste.features import collect, sources
 from mlprov.analytics.waste.figures import TABLE_COLUMNS
 from mlprov.analytics.waste.model import train
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 from mlprov.loader import load_store
 
 RESULTS = Path(__file__).parent / "results"
@@ -38,7 +38,7 @@ def prepare(driver, database: str, source: str, store: Path | None) -> None:
 
 def run(source: str, store: Path | None, train_fraction: float) -> dict:
     timings = {}
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         prepare(driver, database, source, store)
         started = time.perf_counter()
         frame = collect(driver, database, source,

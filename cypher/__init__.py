@@ -1,1 +1,1 @@
-"""The stored Cypher queries, shipped as package data (see mlprov.queries)."""
+"""The stored Cypher queries, shipped as package data (see mlprov.core.queries)."""

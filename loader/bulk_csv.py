@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.operators import OperatorMap
-from mlprov.progress import Progress
+from mlprov.core.progress import Progress
 
 STRING, LONG, DOUBLE = "string", "long", "double"
 _LIFTED_KINDS = {"int": LONG, "float": DOUBLE, "str": STRING}

@@ -18,11 +18,11 @@ from typing import Iterable, Iterator
 
 import neo4j
 
-from mlprov import queries
-from mlprov.errors import BadInputError, ServerError
+from mlprov.core import queries
+from mlprov.core.errors import BadInputError, ServerError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.operators import OperatorMap, default_map
-from mlprov.progress import Progress
+from mlprov.core.progress import Progress
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000

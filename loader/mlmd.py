@@ -21,26 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader.store_location import Location, SqliteLocation, parse_location
+from mlprov.loader.vocabulary import (
+    ARTIFACT_STATES, EVENT_TYPES, EXECUTION_STATES, INPUT_EVENTS, LEGACY_STATES, OUTPUT_EVENTS, TYPE_KIND_CONTEXT,
+)
 
 SUPPORTED_SCHEMA_VERSIONS = range(4, 11)
 REQUIRED_TABLES = {
     "Type", "Artifact", "ArtifactProperty", "Execution", "ExecutionProperty",
     "Event", "EventPath", "Context", "ContextProperty", "Association", "Attribution", "MLMDEnv",
 }
-TYPE_KIND_EXECUTION, TYPE_KIND_ARTIFACT, TYPE_KIND_CONTEXT = 0, 1, 2
-
-EXECUTION_STATES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED", 6: "CANCELED"}
-LEGACY_STATES = {"complete": "COMPLETE", "cached": "CACHED", "failed": "FAILED", "running": "RUNNING",
-                 "new": "NEW", "canceled": "CANCELED", "cancelled": "CANCELED"}
-ARTIFACT_STATES = {0: "UNKNOWN", 1: "PENDING", 2: "LIVE", 3: "MARKED_FOR_DELETION", 4: "DELETED",
-                   5: "ABANDONED", 6: "REFERENCE"}
-EVENT_TYPES = {0: "UNKNOWN", 1: "DECLARED_OUTPUT", 2: "DECLARED_INPUT", 3: "INPUT", 4: "OUTPUT",
-               5: "INTERNAL_INPUT", 6: "INTERNAL_OUTPUT", 7: "PENDING_OUTPUT"}
-INPUT_EVENTS = {"DECLARED_INPUT", "INPUT", "INTERNAL_INPUT"}
-OUTPUT_EVENTS = {"DECLARED_OUTPUT", "OUTPUT", "INTERNAL_OUTPUT", "PENDING_OUTPUT"}
-
 
 # Rows per query of a main table: big enough that per-query overhead vanishes, small enough that a
 # chunk and its side rows are a few MB.
@@ -343,7 +334,7 @@ def executions(store: Store) -> Iterator[dict]:
 
 
 def execution_state(row: dict) -> str:
-    """SPEC §2: legacy string `state`, else `last_known_state`, else inferred from events."""
+    """rules §2: legacy string `state`, else `last_known_state`, else inferred from events."""
     legacy = row["properties"].get("state")
     if isinstance(legacy, str) and legacy.lower() in LEGACY_STATES:
         return LEGACY_STATES[legacy.lower()]

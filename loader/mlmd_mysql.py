@@ -32,7 +32,7 @@ import pymysql
 from pymysql.constants import CR, ER
 from pymysql.optionfile import Parser
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader.store_location import MysqlLocation
 
 PASSWORD_ENV = "MLPROV_MYSQL_PASSWORD"

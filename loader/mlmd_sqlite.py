@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Sequence
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader.store_location import SqliteLocation
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 
 CATEGORIES = (
     "ingestion",

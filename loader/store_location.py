@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 
 MYSQL_DEFAULT_PORT = 3306
 # Query options a mysql:// location may carry: PyMySQL's own argument names, so they pass through

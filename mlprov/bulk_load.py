@@ -23,9 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mlprov import queries
-from mlprov.connection import open_driver, target_from_env
-from mlprov.errors import BadInputError, MlprovError
+from mlprov.core import queries
+from mlprov.core.connection import open_driver
+from mlprov.core.errors import BadInputError, MlprovError
 from mlprov.loader import mlmd
 from mlprov.loader.bulk_csv import CsvFile, StoreCsv, write_store_csv
 from mlprov.loader.load import LoadResult, apply_schema, default_source_name, file_sha256, finish_source, source_facts
@@ -41,16 +41,6 @@ _STAGE = re.compile(r"^(?P<stage>[A-Z][\w >-]*), started ")
 
 class BulkImportError(MlprovError):
     """The importer refused the files; the database was left as it was."""
-
-
-def local_server_for_bulk() -> LocalServer:
-    """The user's local server; a bulk import cannot reach a server that NEO4J_URI names."""
-    if target_from_env() is not None:
-        raise BadInputError(
-            "--bulk imports into the local server's database, but NEO4J_URI names another Neo4j: "
-            "unset NEO4J_URI, or load without --bulk"
-        )
-    return LocalServer.default()
 
 
 def bulk_load(

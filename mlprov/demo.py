@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from mlprov.connection import Target, open_driver, target_from_env
+from mlprov.core.connection import open_driver
+from mlprov.server.locate import start_if_local
 
 log = logging.getLogger(__name__)
 
@@ -41,29 +42,18 @@ def _step(name: str, seconds: dict[str, float]) -> Iterator[None]:
     log.info("demo: %s done in %.1fs", name, seconds[name])
 
 
-def _local_server_target(seconds: dict[str, float]) -> tuple[Target, str, Path | None]:
-    from mlprov.server.local import LocalServer
-
-    server = LocalServer.default()
-    with _step("start the local Neo4j (assembled from Maven Central on first use)", seconds):
-        status = server.start()
-    password_file = server.home / "password" if server.auth else None
-    return server.target(), status.browser_url, password_file
-
-
 def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> DemoResult:
     from mlprov.analytics.export import export
     from mlprov.analytics.graphlets import build
     from mlprov.analytics.report import write_report
     from mlprov.loader import load_store
-    from mlprov.loader.corpus import generate
+    from mlprov.corpus import generate
 
     seconds: dict[str, float] = {}
     output = Path(output)
-    target = target_from_env()
-    browser_url, password_file = None, None
-    if target is None:
-        target, browser_url, password_file = _local_server_target(seconds)
+    with _step("reach Neo4j (NEO4J_URI, else the local server, assembled from Maven Central on first use)",
+               seconds):
+        neo4j_at = start_if_local()
 
     store = output / "corpus" / f"corpus-{scale.lower()}-seed{seed}.sqlite"
     with _step(f"generate the synthetic corpus (scale {scale}, seed {seed})", seconds):
@@ -72,7 +62,7 @@ def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED)
         else:
             store.parent.mkdir(parents=True, exist_ok=True)
             generate(store, scale=scale, seed=seed)
-    with open_driver(target) as (driver, database):
+    with open_driver(neo4j_at.target) as (driver, database):
         with _step("load it into Neo4j", seconds):
             load_store(store, driver, database)
         with _step("build model graphlets", seconds):
@@ -83,4 +73,5 @@ def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED)
             exported = export(driver, database, output / "export", wait=True)
     log.info("demo: %d graphlets built now; report %s; %d tables exported",
              built.graphlets, report.path, len(exported.written))
-    return DemoResult(report.path, output / "export", browser_url, password_file, built.graphlets, seconds)
+    return DemoResult(report.path, output / "export", neo4j_at.browser_url, neo4j_at.password_file,
+                      built.graphlets, seconds)

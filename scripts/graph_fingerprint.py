@@ -67,10 +67,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     args = parser.parse_args()
-    from mlprov.core.connection import open_driver
-    from mlprov.server.locate import resolve_target
+    from mlprov.server.locate import connect
 
-    with open_driver(resolve_target()) as (driver, database):
+    with connect() as (driver, database):
         result = fingerprint(driver, database)
     if args.json:
         json.dump(result, sys.stdout, indent=1, sort_keys=True)

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from mlprov import queries
+from mlprov.core import queries
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN, END = "<!-- analyses:begin -->", "<!-- analyses:end -->"

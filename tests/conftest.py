@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprov.connection import Target
+from mlprov.core.connection import Target
 from mlprov.server.config import default_home
 from mlprov.server.distribution import Distribution, assemble
 from mlprov.server.local import LocalServer

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, field
 import neo4j
 import pandas as pd
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.waste.features import FEATURES, source_frame, sources
 from mlprov.analytics.waste.model import WasteModel
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 
 REASONS = 3
 

@@ -17,8 +17,8 @@ import pandas as pd  # noqa: E402
 from mlprov.analytics.waste.evaluate import Evaluation, evaluate, family_importance  # noqa: E402
 from mlprov.analytics.waste.features import collect  # noqa: E402
 from mlprov.analytics.waste.model import train  # noqa: E402
-from mlprov.connection import open_driver  # noqa: E402
-from mlprov.errors import BadInputError  # noqa: E402
+from mlprov.server.locate import connect  # noqa: E402
+from mlprov.core.errors import BadInputError  # noqa: E402
 
 TABLE_COLUMNS = ("policy", "skip_rate", "waste_removed", "waste_share_removed", "overall_saving",
                  "pushes_lost", "median_gap_change", "p95_gap_change", "staleness_change",
@@ -122,7 +122,7 @@ def _html_table(table: pd.DataFrame) -> str:
 
 
 def _evaluate_graph(target) -> Evaluation | None:
-    with open_driver(target) as (driver, database):
+    with connect(target) as (driver, database):
         frame = collect(driver, database)
     try:
         model, split = train(frame)

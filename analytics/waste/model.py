@@ -18,7 +18,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from mlprov.analytics.waste.features import FEATURES, FeatureSettings, categories_of, encode
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 
 MODEL_VERSION = 1
 MIN_TRAINING_ROWS = 50

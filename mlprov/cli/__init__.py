@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from mlprov.errors import MlprovError
+from mlprov.core.errors import MlprovError
 
 app = typer.Typer(
     name="mlprov",

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlprov.cli.options import Quiet
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 
 
 def export(
@@ -27,6 +27,6 @@ def export(
     from mlprov.analytics.export import export as export_tables
 
     formats = [part.strip() for part in fmt.split(",") if part.strip()]
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         result = export_tables(driver, database, output, only=only, formats=formats, wait=wait, force=force)
     typer.echo(f"{output}\t{len(result.written)} written\t{len(result.unchanged)} unchanged\t{result.seconds:.1f}s")

@@ -8,7 +8,7 @@ import typer
 
 from mlprov.analytics.graphlets import GraphletSettings, build as build_graphlets
 from mlprov.cli.options import Quiet
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 
 app = typer.Typer(help="Model graphlets: build them from the loaded provenance.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ def build(
 ) -> None:
     """Build graphlets for sources loaded or reloaded since the last build (incremental, idempotent)."""
     settings = GraphletSettings(open_window_ms=int(open_window_hours * 3600 * 1000), trainer_operator=trainer_operator)
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         report = build_graphlets(driver, database, settings, force=force, quiet=quiet)
     for source in report.built:
         typer.echo(f"{source}\tbuilt\t{report.seconds[source]:.1f}s")

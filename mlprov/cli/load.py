@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 import typer
 
 from mlprov.cli.options import Quiet
-from mlprov.connection import open_driver
-from mlprov.errors import BadInputError
-from mlprov.bulk_load import bulk_load, local_server_for_bulk
+from mlprov.server.locate import connect
+from mlprov.core.errors import BadInputError
+from mlprov.bulk_load import bulk_load
+from mlprov.server.locate import local_server_for_bulk
 from mlprov.loader import LoadResult, load_store
 from mlprov.loader.operators import load_map
 
@@ -42,7 +43,7 @@ def load(
                                 quiet=quiet):
             _summary(result)
         return
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         for path in paths:
             _summary(load_store(path, driver, database, source_name=source_name, replace=replace,
                                 operators=mapping, batch_size=batch_size, quiet=quiet))

@@ -10,10 +10,10 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.runner import coerce
-from mlprov.connection import open_driver
-from mlprov.errors import BadInputError
+from mlprov.server.locate import connect
+from mlprov.core.errors import BadInputError
 
 app = typer.Typer(help="List and show the stored Cypher queries.", no_args_is_help=True)
 
@@ -86,6 +86,6 @@ def analyze(
     """Run a stored query and print its table (data on stdout)."""
     query = queries.registry().get(name)
     params = coerce(query, _parse_params(param))
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         frame = queries.run_df(driver, database, query.name, **params)
     write_frame(frame, fmt, output)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlprov.cli.options import Quiet
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 
 
 def report(
@@ -26,6 +26,6 @@ def report(
 
         output.mkdir(parents=True, exist_ok=True)
         extra.append(waste_section(output))
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         written = write_report(driver, database, output, source=source, extra_sections=extra)
     typer.echo(f"{written.path}\t{len(written.tables)} analyses\t{written.seconds:.1f}s")

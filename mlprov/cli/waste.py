@@ -16,9 +16,10 @@ from mlprov.analytics.waste.features import collect
 from mlprov.analytics.waste.figures import TABLE_COLUMNS, write_figures
 from mlprov.analytics.waste.model import WasteModel, train as train_model
 from mlprov.cli.options import Quiet
-from mlprov.connection import open_driver
+from mlprov.server.locate import connect
 
-app = typer.Typer(help="Waste pruning: predict, before training, which graphlets will not push (SPEC §5).",
+app = typer.Typer(help="Waste pruning: predict, just before a Trainer starts, which graphlets will not push a model; "
+                       "measure what skipping them saves and advise on the next run (rules §5).",
                   no_args_is_help=True)
 
 DEFAULT_MODEL = Path(".mlprov/waste-model.joblib")
@@ -43,7 +44,7 @@ def _frame(source: str | None, cache: Path | None, quiet: bool) -> pd.DataFrame:
     if cache is not None and cache.exists():
         return pd.read_parquet(cache)
     progress = None if quiet else (lambda message: typer.echo(message, err=True))
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         frame = collect(driver, database, source, progress=progress)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +122,6 @@ def advise(
 ) -> None:
     """Push probability of a Trainer and whether to train or skip it, with the main reasons."""
     fitted = WasteModel.load(model)
-    with open_driver() as (driver, database):
+    with connect() as (driver, database):
         advice = advise_one(driver, database, fitted, pipeline, source, trainer_id, tau)
     typer.echo(json.dumps(advice.as_dict(), indent=2) if format is AdviceFormat.json else advice.as_text())

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from mlprov.errors import ServerError
+from mlprov.core.errors import ServerError
 from mlprov.server.distribution import Distribution
 
 DEFAULT_BOLT_PORT = 7687

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from mlprov.errors import ServerError
+from mlprov.core.errors import ServerError
 
 NEO4J_VERSION = "5.26.29"  # newest 5.26 LTS patch on Central; 2025.x needs Java 21 and has no APOC there
 BROWSER_VERSION = "5.24.0"  # the last Browser release on Central

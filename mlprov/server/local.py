@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from mlprov.connection import Target
-from mlprov.errors import ServerError
+from mlprov.core.connection import Target
+from mlprov.core.errors import ServerError
 from mlprov.server.config import (
     DEFAULT_BOLT_PORT,
     DEFAULT_HTTP_PORT,

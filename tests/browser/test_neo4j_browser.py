@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.browser_guide import guide_server, play_url, read_queries, write_guide
 from mlprov.loader.load import default_source_name
 from tests.helpers import fresh_graph, store

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.tables import analysis_queries, stem
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 from mlprov.loader.load import default_source_name
 from tests.helpers import REAL_STORES, fresh_graph, store
 
@@ -95,7 +95,7 @@ def test_penguin_tfma_waste_is_the_not_blessed_graphlet(graph):
 
 def test_penguin_transform_costs_shared_importer_and_unattributed_row(graph):
     # Graphlets {1, 2, 4, 6, 7} and {2, 8, 11, 13, 14}: Importer 2 is in both; StatisticsGen 3/10,
-    # ExampleValidator 5/12 and the CACHED Importer 9 are in none (SPEC §3 worked example).
+    # ExampleValidator 5/12 and the CACHED Importer 9 are in none (the penguin-transform worked example, rules §9).
     source = real("penguin-transform")
     with graph.driver() as driver:
         records, _, _ = driver.execute_query(

@@ -19,7 +19,7 @@ import pytest
 
 from mlprov.bulk_load import BulkImportError, bulk_load
 from mlprov.loader import load_store
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 from mlprov.server.distribution import MARKER_NAME
 from mlprov.server.local import LocalServer
 from tests.helpers import NOT_MLMD, REAL_STORES, store

@@ -1,15 +1,15 @@
 """Graphlets built by the stored Cypher on the real stores: hand-derived expectations, the
-plain-Python SPEC §3 reference, NEXT/BASELINE links, idempotent and incremental builds."""
+plain-Python graphlet oracle (rules §3), NEXT/BASELINE links, idempotent and incremental builds."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
-from mlprov.loader.corpus.reference import compute_graphlets
+from mlprov.corpus.oracle.graphlets import compute_graphlets
 from mlprov.loader.load import default_source_name
 from tests.helpers import REAL_STORES, fresh_graph, store
 
@@ -40,7 +40,7 @@ def cypher(target, text, **params):
     return [r.data() for r in records]
 
 
-def test_penguin_tfma_matches_the_spec_worked_example(real_graph):
+def test_penguin_tfma_matches_the_worked_example_of_the_rules(real_graph):
     # Run 1: ExampleGen 1 -> Trainer 3 -> Evaluator 4 -> Pusher 5 (pushed = 1); Resolver 2 has no
     # events. Run 2: ExampleGen 6 -> Trainer 8 -> Evaluator 9 (baseline_model = Model 3, blessing
     # blessed = 0) -> Pusher 10 (pushed = 0); Resolver 7 only re-emits (INTERNAL_OUTPUT).

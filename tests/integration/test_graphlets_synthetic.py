@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 from tests.helpers import sql_count
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import neo4j
 import pytest
 
-from mlprov.connection import Target
-from mlprov.errors import ServerError
+from mlprov.core.connection import Target
+from mlprov.core.errors import ServerError
 from mlprov.server.distribution import APOC_VERSION, NEO4J_VERSION
 from mlprov.server.local import LocalServer
 

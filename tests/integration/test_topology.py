@@ -9,7 +9,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.loader.load import default_source_name
 from tests.helpers import fresh_graph, store
 

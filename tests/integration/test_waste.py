@@ -12,7 +12,7 @@ import pytest
 from mlprov.analytics.graphlets import build
 from mlprov.analytics.waste.features import FEATURES, closed, source_frame
 from mlprov.loader import load_store
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 from tests.helpers import run_cli
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import traceback
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import mlmd
 from mlprov.loader import mlmd_mysql
 from mlprov.loader.mlmd_mysql import OPTION_FILE_ENV, PASSWORD_ENV

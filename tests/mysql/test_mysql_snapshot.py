@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import mlmd
 from tests.helpers import read_everything, store
 

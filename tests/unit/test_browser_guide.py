@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mlprov import queries
+from mlprov.core import queries
 from mlprov.analytics.browser_guide import (
     guide_server, params_line, play_url, read_queries, render_guide, write_guide,
 )
-from mlprov.errors import ServerError
+from mlprov.core.errors import ServerError
 
 RUNNABLE = re.compile(r'<pre class="code runnable">(.*?)</pre>', re.DOTALL)
 

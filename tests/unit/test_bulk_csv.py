@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.bulk_csv import NODE_COLUMNS, CsvFile, _field, write_store_csv
 from mlprov.loader.operators import default_map

@@ -1,4 +1,4 @@
-"""`describe` measures SPEC §6 quantities; at M they sit within stated tolerances of the targets."""
+"""`describe` measures the calibration quantities of rules §6; at M they sit within stated tolerances of the targets."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlprov.cli import app
-from mlprov.loader.corpus import describe, generate
+from mlprov.corpus import describe, generate
 
 REAL = (Path(__file__).parents[1] / "data" / "mlmd"
         / "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfma_metadata.db.sqlite")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlprov.errors import BadInputError
-from mlprov.loader.corpus import compute, generate
-from mlprov.loader.corpus.reference import cost_s
-from mlprov.loader.corpus.mlmd_rows import read_store_rows
+from mlprov.core.errors import BadInputError
+from mlprov.corpus import compute, generate
+from mlprov.corpus.oracle.graphlets import cost_s
+from mlprov.corpus.oracle.store_rows import read_store_rows
 
 REAL_V10 = (Path(__file__).parents[1] / "data" / "mlmd"
             / "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfma_metadata.db.sqlite")

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from mlprov.loader.corpus import generate
+from mlprov.corpus import generate
 
 pytestmark = pytest.mark.mlmd
 

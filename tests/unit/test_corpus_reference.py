@@ -1,10 +1,10 @@
-"""The SPEC §3 graphlet reference on real stores, including SPEC's two worked examples."""
+"""The graphlet oracle (rules §3) on real stores, including the worked examples of rules §9."""
 
 from pathlib import Path
 
 import pytest
 
-from mlprov.loader.corpus import compute, compute_graphlets
+from mlprov.corpus import compute, compute_graphlets
 
 MLMD = Path(__file__).parents[1] / "data" / "mlmd"
 PENGUIN = "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-{}_metadata.db.sqlite"

@@ -1,11 +1,11 @@
-"""Reading MLMD SQLite stores: validation, streams, SPEC §2 normalisation (no server)."""
+"""Reading MLMD SQLite stores: validation, streams, rules §2 normalisation (no server)."""
 
 import shutil
 import sqlite3
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.operators import OperatorMap, default_map, load_map
 from tests.helpers import NOT_MLMD, REAL_STORES, read_everything, sql_count, store

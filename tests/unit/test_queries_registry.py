@@ -1,11 +1,12 @@
-"""The stored-query registry: header parsing and the refusals of STYLE.md."""
+"""The stored-query registry: header parsing, and what it refuses (undeclared or unused parameters, a
+name other than the file stem, duplicate names, unknown modes, read queries without `returns`)."""
 
 from pathlib import Path
 
 import pytest
 
-from mlprov import queries
-from mlprov.queries import QueryError, Registry, parse_query_file
+from mlprov.core import queries
+from mlprov.core.queries import QueryError, Registry, parse_query_file
 
 
 def write(folder: Path, rel: str, text: str) -> Path:

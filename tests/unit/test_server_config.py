@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprov.errors import ServerError
+from mlprov.core.errors import ServerError
 from mlprov.server import distribution as distribution_module
 from mlprov.server import config as config_module
 from mlprov.server.config import InstanceLayout, Memory, default_home, port_from_env, render_conf

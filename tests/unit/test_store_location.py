@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprov.errors import BadInputError
+from mlprov.core.errors import BadInputError
 from mlprov.loader.store_location import MysqlLocation, SqliteLocation, parse_location
 
 

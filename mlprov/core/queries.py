@@ -30,7 +30,7 @@ from typing import Any
 import neo4j
 import pandas as pd
 
-from mlprov.errors import MlprovError
+from mlprov.core.errors import MlprovError
 
 MODES = ("read", "write", "schema")
 HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal")

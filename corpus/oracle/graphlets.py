@@ -1,8 +1,8 @@
-"""SPEC §3 model graphlets computed in plain Python from an MLMD store's rows.
+"""Model graphlets (rules §3) computed in plain Python from an MLMD store's rows.
 
 This is the oracle: the corpus ground truth comes from it, and the Cypher implementation is
-checked against it on real stores. It follows SPEC §3 step by step, with its default settings.
-Where SPEC leaves a detail open, the choice is noted where it is made.
+checked against it on real stores. It follows rules §3 step by step, with the default settings
+of rules §8. Where the rules leave a detail open, the choice is noted where it is made.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlprov.loader.corpus.mlmd_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
+from mlprov.corpus.oracle.store_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
 
 OPEN_WINDOW_MS = 24 * 3_600_000
 UNWALKED_UPSTREAM_KEYS = {"base_model"}
@@ -43,7 +43,7 @@ def operator_of(type_name: str) -> str:
 
 
 def cost_s(execution: ExecutionRow) -> float:
-    """SPEC §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
+    """rules §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
     if execution.state == "CACHED":
         return 0.0
     if execution.cpu_seconds is not None:
@@ -236,5 +236,5 @@ def compute(path: str | Path, source: str | None = None) -> GraphletTable:
 
 
 def compute_graphlets(path: str | Path, source: str | None = None) -> pd.DataFrame:
-    """SPEC §3 graphlets of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
+    """The graphlets (rules §3) of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
     return compute(path, source).graphlets

@@ -1,7 +1,8 @@
-"""Where Neo4j is: the NEO4J_* environment variables when set, else the local server.
+"""How to reach one Neo4j database once its address is known, and the NEO4J_* variables.
 
-Credentials are read from the environment or the local server's password file and are never
-logged or printed.
+Which database a command uses (the NEO4J_* variables, else the local server) is decided in
+`mlprov.server.locate`. Credentials come from the environment or the local server's password
+file and are never logged or printed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Iterator
 
 import neo4j
 
-from mlprov.errors import ServerError
+from mlprov.core.errors import ServerError
 
 
 @dataclass(frozen=True)
@@ -49,20 +50,9 @@ def target_from_env() -> Target | None:
     )
 
 
-def resolve_target() -> Target:
-    """NEO4J_* from the environment, else the local server started by `mlprov server start`."""
-    target = target_from_env()
-    if target is not None:
-        return target
-    from mlprov.server.local import LocalServer
-
-    return LocalServer.default().target()
-
-
 @contextmanager
-def open_driver(target: Target | None = None) -> Iterator[tuple[neo4j.Driver, str]]:
+def open_driver(target: Target) -> Iterator[tuple[neo4j.Driver, str]]:
     """A verified driver and its database name; a clear ServerError when Neo4j cannot be reached."""
-    target = target or resolve_target()
     driver = target.driver()
     try:
         try:

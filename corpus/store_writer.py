@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from mlprov.loader.corpus import schema
+from mlprov.corpus import schema
 
 FLUSH_ROWS = 500_000
 

@@ -1,4 +1,4 @@
-"""`describe`: the SPEC §6 calibration quantities of any MLMD store, measured with SQL.
+"""`describe`: the calibration quantities of rules §6 on any MLMD store, measured with SQL.
 
 Works on generated corpora and real stores alike (a store without `pipeline` contexts is one
 pipeline). Push share is measured without building graphlets: PushedModels with `pushed` = 1
@@ -11,8 +11,8 @@ import math
 import sqlite3
 from pathlib import Path
 
-from mlprov.errors import BadInputError
-from mlprov.loader.corpus.reference import operator_of
+from mlprov.core.errors import BadInputError
+from mlprov.corpus.oracle.graphlets import operator_of
 from mlprov.loader.operators import default_map
 
 DAY_MS = 86_400_000

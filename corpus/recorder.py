@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from mlprov.loader.corpus import schema
-from mlprov.loader.corpus.store_writer import StoreWriter
+from mlprov.corpus import schema
+from mlprov.corpus.store_writer import StoreWriter
 
 COST_PROPERTY = "cpu_seconds"
 COST_MEDIAN_S = {
