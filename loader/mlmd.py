@@ -197,7 +197,7 @@ def _positive(value: Any) -> int | None:
 def artifacts(store: Store) -> Iterator[dict]:
     props = _properties(store, "ArtifactProperty", "artifact_id")
     rows = store.conn.execute(
-        f"SELECT id, type_id, uri, state, {store.col('Artifact', 'name')}, "
+        f"SELECT id, type_id, uri, {store.col('Artifact', 'state')}, {store.col('Artifact', 'name')}, "
         f"{store.col('Artifact', 'create_time_since_epoch')}, {store.col('Artifact', 'last_update_time_since_epoch')} "
         "FROM Artifact ORDER BY id"
     )
