@@ -60,12 +60,7 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
              progress: Callable[[str], None] | None = _stderr_progress) -> CorpusFiles:
     """Write the corpus store at `output` and `graphlets.*`, `pipelines.*` (Parquet, CSV) beside it."""
     output = Path(output)
-    if pipelines is None:
-        if scale not in SCALES:
-            raise BadInputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or --pipelines N")
-        pipelines = SCALES[scale]
-    if pipelines < 1 or days < 1:
-        raise BadInputError(f"--pipelines ({pipelines}) and --days ({days}) must be at least 1")
+    pipelines = pipeline_count(pipelines, scale, days)
     if output.exists() and not force:
         raise BadInputError(f"{output} exists: pass --force to overwrite it")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +71,18 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
     extents = _write_store(partial, pipelines, days, seed, report)
     partial.replace(output)
     report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB); computing ground truth")
-    return _write_truth(output, extents, report)
+    return write_truth(output, extents, report)
+
+
+def pipeline_count(pipelines: int | None, scale: str | None, days: int) -> int:
+    """The number of pipelines asked for (`pipelines` wins over `scale`), checked with `days`."""
+    if pipelines is None:
+        if scale not in SCALES:
+            raise BadInputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or --pipelines N")
+        pipelines = SCALES[scale]
+    if pipelines < 1 or days < 1:
+        raise BadInputError(f"--pipelines ({pipelines}) and --days ({days}) must be at least 1")
+    return pipelines
 
 
 def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Callable[[str], None]) -> list[PipelineExtent]:
@@ -99,7 +105,8 @@ def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Calla
     return extents
 
 
-def _write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
+def write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
+    """Ground truth beside `store`, pipeline by pipeline (any store whose pipelines have disjoint id ranges)."""
     source = store.stem
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     trace_end = con.execute("SELECT MAX(MAX(create_time_since_epoch), MAX(last_update_time_since_epoch)) FROM Execution").fetchone()[0]
