@@ -32,9 +32,11 @@ from pathlib import Path
 import neo4j
 import pandas as pd
 
-from mlprov.core import queries
+from mlprov.analytics.graphlets import built_settings
 from mlprov.analytics.tables import analysis_queries, run_table, stem
+from mlprov.core import queries
 from mlprov.core.errors import MlprovError
+from mlprov.core.settings import GraphletSettings
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +120,10 @@ def _source_versions(driver: neo4j.Driver, database: str) -> list[list]:
     return rows
 
 
-def fingerprint(versions: list[list], query: queries.StoredQuery) -> str:
-    """What a table depends on: the sources' versions and the query's text and defaults."""
-    defaults = {name: param.default for name, param in query.params.items()}
+def fingerprint(versions: list[list], query: queries.StoredQuery, settings: GraphletSettings) -> str:
+    """What a table depends on: the sources' versions and the query's text and the parameter values
+    it runs with."""
+    defaults = query.defaults(settings)
     payload = json.dumps({"sources": versions, "query": query.body, "defaults": defaults}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -165,16 +168,17 @@ def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str
         if busy:
             raise GraphBusyError(f"not exporting while sources are loading or their graphlets are being built: "
                                  f"{', '.join(busy)}; run again later")
+        settings = built_settings(driver, database)
         state = _read_state(output)
         pending: dict[str, dict] = {}
         for query in selected:
-            name, wanted = stem(query), fingerprint(versions, query)
+            name, wanted = stem(query), fingerprint(versions, query, settings)
             files = [output / f"{name}.{fmt}" for fmt in formats]
             recorded = state["tables"].get(name, {})
             if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
                 result.unchanged.append(name)
                 continue
-            frame = run_table(driver, database, query).frame
+            frame = run_table(driver, database, query, settings=settings).frame
             for path, fmt in zip(files, formats):
                 atomic_write(path, lambda tmp, fmt=fmt: _WRITERS[fmt](frame, tmp))
             result.written.append(name)

@@ -60,7 +60,7 @@ def _section(table: Table, image: str) -> str:
     frame = table.frame
     shown = frame.head(TABLE_ROWS)
     more = f"first {TABLE_ROWS} of {len(frame):,} rows; " if len(frame) > TABLE_ROWS else f"{len(frame):,} rows; "
-    params = ", ".join(f"{p.name}={p.default!r}" for p in table.query.params.values()) or "none"
+    params = ", ".join(f"{name}={value!r}" for name, value in table.params.items()) or "none"
     return (
         f'<section id="{html.escape(table.name)}"><h2>{html.escape(table.name)}</h2>'
         f"<p>{html.escape(table.query.summary)}</p>"

@@ -1,7 +1,7 @@
 // name: links
 // summary: Link graphlets to the graphlets of the models they warm-start from and evaluate against (SPEC §3 steps 4 and 6).
 // mode: write
-// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, default: Trainer, doc: operator that anchors graphlets}}
+// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}}
 MATCH (g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
 WHERE g.source = $source
 CALL (g, t) {

@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 
 from mlprov.core import queries
-from mlprov.analytics.runner import coerce
+from mlprov.analytics.runner import coerce, run_query
 from mlprov.server.locate import connect
 from mlprov.core.errors import BadInputError
 
@@ -40,12 +40,13 @@ def show(name: Annotated[str, typer.Argument(help="Query name, e.g. corpus_summa
     """Print a stored query: header facts, the Browser :params line, and the body."""
     query = queries.registry().get(name)
     typer.echo(f"// name: {query.name}\n// summary: {query.summary}\n// mode: {query.mode}\n// file: {query.path}")
-    for param in query.params.values():
-        typer.echo(f"// param {param.name}: {param.type} (default {param.default!r}) {param.doc}")
+    for param_name, default in query.defaults().items():
+        param = query.params[param_name]
+        source = "graphlet setting, default" if param.setting else "default"
+        typer.echo(f"// param {param.name}: {param.type} ({source} {default!r}) {param.doc}")
     if query.returns:
         typer.echo("// returns: " + ", ".join(f"{k}: {v}" for k, v in query.returns.items()))
-    if query.browser:
-        typer.echo(query.browser)
+    typer.echo(query.params_line())
     typer.echo(query.body)
 
 
@@ -83,9 +84,10 @@ def analyze(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file, not stdout.")] = None,
 ) -> None:
-    """Run a stored query and print its table (data on stdout)."""
+    """Run a stored query and print its table (data on stdout); graphlet settings it takes and is
+    not given are those the graphlets were built with."""
     query = queries.registry().get(name)
     params = coerce(query, _parse_params(param))
     with connect() as (driver, database):
-        frame = queries.run_df(driver, database, query.name, **params)
+        frame = run_query(driver, database, query.name, **params)
     write_frame(frame, fmt, output)
