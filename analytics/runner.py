@@ -28,13 +28,10 @@ def run_query(driver: neo4j.Driver, database: str, name: str, **params: Any) -> 
 
 
 def coerce(query: queries.StoredQuery, raw: dict[str, str]) -> dict[str, Any]:
-    """Turn `-p key=value` strings into the types the query header declares."""
-    values: dict[str, Any] = {}
-    for key, text in raw.items():
-        param = query.params.get(key)
-        kind = param.type if param else "string"
-        values[key] = _coerce_one(key, text, kind)
-    return values
+    """Turn `-p key=value` strings into the types the query header declares (refusing names it
+    does not declare)."""
+    query.check_names(raw)
+    return {key: _coerce_one(key, text, query.params[key].type) for key, text in raw.items()}
 
 
 def _coerce_one(key: str, text: str, kind: str) -> Any:

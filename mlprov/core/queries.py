@@ -29,6 +29,7 @@ parameter.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -92,13 +93,17 @@ class StoredQuery:
         from_settings = (settings or GraphletSettings()).params()
         return {name: from_settings[name] if p.setting else p.default for name, p in self.params.items()}
 
-    def bind(self, given: dict[str, Any], settings: GraphletSettings | None = None) -> dict[str, Any]:
+    def check_names(self, given: Iterable[str]) -> None:
+        """Refuse parameter names the query does not declare."""
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             raise QueryError(
                 f"query {self.name!r} has no parameter(s) {', '.join(unknown)}; "
                 f"it takes: {', '.join(self.params) or 'none'}"
             )
+
+    def bind(self, given: dict[str, Any], settings: GraphletSettings | None = None) -> dict[str, Any]:
+        self.check_names(given)
         return {**self.defaults(settings), **given}
 
     def params_line(self, settings: GraphletSettings | None = None) -> str:
