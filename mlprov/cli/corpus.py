@@ -14,7 +14,7 @@ from mlprov.core.output import Format, write_frame
 app = typer.Typer(help="Synthetic MLMD corpus: generate one, or measure any store against SPEC §6.",
                   no_args_is_help=True)
 
-DescribeFormat = format_option(Format.table, Format.json, help="table or json.")
+DescribeFormat = format_option(Format.table, Format.json)
 
 
 @app.command()

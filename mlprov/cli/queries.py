@@ -36,8 +36,8 @@ def show(name: Annotated[str, typer.Argument(help="Query name, e.g. corpus_summa
     typer.echo(f"// name: {query.name}\n// summary: {query.summary}\n// mode: {query.mode}\n// file: {query.path}")
     for param_name, default in query.defaults().items():
         param = query.params[param_name]
-        source = "graphlet setting, default" if param.setting else "default"
-        typer.echo(f"// param {param.name}: {param.type} ({source} {default!r}) {param.doc}")
+        origin = "graphlet setting, default" if param.setting else "default"
+        typer.echo(f"// param {param.name}: {param.type} ({origin} {default!r}) {param.doc}")
     if query.returns:
         typer.echo("// returns: " + ", ".join(f"{k}: {v}" for k, v in query.returns.items()))
     typer.echo(query.params_line())

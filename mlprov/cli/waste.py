@@ -23,7 +23,7 @@ ModelPath = Annotated[Path, typer.Option("--model", help="Where the trained wast
 Source = Annotated[Optional[str], typer.Option(help="Only this source (default: every built source).")]
 FeaturesCache = Annotated[Optional[Path], typer.Option(
     "--features", help="Parquet file of features: read if it exists, else computed from the graph and written.")]
-EvaluateFormat = format_option(Format.table, Format.csv, Format.json, help="table, csv or json.")
+EvaluateFormat = format_option(Format.table, Format.csv, Format.json)
 AdviceFormat = format_option(Format.json, Format.text, help="json (for an orchestrator hook) or text.")
 
 
