@@ -1,5 +1,6 @@
-"""The stored-query registry: header parsing and the refusals of STYLE.md; graphlet settings come
-from the settings object, never from a header."""
+"""The stored-query registry: header parsing, and what it refuses (undeclared or unused parameters, a
+name other than the file stem, duplicate names, unknown modes, read queries without `returns`, a
+graphlet setting with a default of its own); settings come from the settings object."""
 
 import re
 from pathlib import Path
