@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 from mlprov.analytics.graphlets import build
-from mlprov.analytics.waste.evaluate import evaluate, family_importance
+from mlprov.analytics.waste.evaluate import TABLE_COLUMNS, evaluate, family_importance
 from mlprov.analytics.waste.features import collect, sources
-from mlprov.analytics.waste.figures import TABLE_COLUMNS
 from mlprov.analytics.waste.model import train
 from mlprov.server.locate import connect
 from mlprov.loader import load_store

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
 
-from mlprov.cli.options import Scale
+from mlprov.cli.options import Scale, format_option
+from mlprov.core.output import Format, write_frame
 
 app = typer.Typer(help="Synthetic MLMD corpus: generate one at the paper's scale, or measure any store against the "
                        "corpus calibration targets (rules §6).",
                   no_args_is_help=True)
 
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
+DescribeFormat = format_option(Format.table, Format.json)
 
 
 @app.command()
@@ -85,17 +82,11 @@ def replay(
 @app.command()
 def describe(
     store: Annotated[Path, typer.Argument(help="An MLMD SQLite store (generated or real).")],
-    format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    fmt: DescribeFormat = Format.table,
 ) -> None:
     """Measure an MLMD store's pipelines, window, trainings per active day, push share and cost shares, beside
     the synthetic corpus's calibration targets (rules §6)."""
     from mlprov.corpus import describe as describe_store
 
-    rows = describe_store(store)
-    if format is Format.json:
-        typer.echo(json.dumps([{"quantity": q, "value": v, "target": t} for q, v, t in rows], indent=2))
-        return
-    width = max(len(q) for q, _, _ in rows)
-    typer.echo(f"{'quantity':<{width}}  {'value':>12}  target")
-    for quantity, value, target in rows:
-        typer.echo(f"{quantity:<{width}}  {value!s:>12}  {target}")
+    # Object columns: counts stay integers beside the shares.
+    write_frame(pd.DataFrame(describe_store(store), columns=["quantity", "value", "target"], dtype=object), fmt)

@@ -130,7 +130,7 @@ def test_a_build_that_died_half_way_is_done_again(real_graph):
         # What a build does before its steps, then dying after the first (the server gone, say).
         queries.execute(driver, real_graph.database, "graphlets.mark_building", source=source)
         queries.execute(driver, real_graph.database, "graphlets.clear", source=source)
-        _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", settings="any")
+        _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", fingerprint="any")
         assert [source, "loaded", "the last build did not finish"] in pending
         # Nothing reads the half-built source as current meanwhile.
         _, ready = queries.execute(driver, real_graph.database, "waste.sources")
