@@ -14,8 +14,10 @@ from pathlib import Path
 from mlprov.core.errors import BadInputError
 from mlprov.corpus.oracle.graphlets import operator_of
 from mlprov.loader.operators import default_map
+from mlprov.loader.vocabulary import EXECUTION_STATE_CODES, TYPE_KIND_EXECUTION
 
 DAY_MS = 86_400_000
+CACHED = EXECUTION_STATE_CODES["CACHED"]
 PRESENCE_OPERATORS = ("ExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform", "Tuner",
                       "Trainer", "Evaluator", "InfraValidator", "Pusher")
 TARGETS = {
@@ -58,7 +60,7 @@ def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
     # Presence uses the reference's operator families (any ExampleGen variant is an ExampleGen);
     # cost categories use the loader's mapping, so they agree with the analyses in Neo4j.
     operator_map = default_map()
-    type_rows = list(con.execute("SELECT id, name FROM Type WHERE type_kind = 0"))
+    type_rows = list(con.execute("SELECT id, name FROM Type WHERE type_kind = ?", (TYPE_KIND_EXECUTION,)))
     operators = {type_id: operator_of(name) for type_id, name in type_rows}
     categories = {type_id: operator_map.classify(name)[1] for type_id, name in type_rows}
     has_times = any(r[1] == "create_time_since_epoch" for r in con.execute("PRAGMA table_info(Execution)"))
@@ -83,8 +85,8 @@ def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
         if operator == "Trainer":
             entry[2] += 1
             trainers += 1
-            live_trainers += state != 5
-        seconds = 0.0 if state == 5 else cpu.get(execution_id, max(0, (updated or 0) - (created or 0)) / 1000.0)
+            live_trainers += state != CACHED
+        seconds = 0.0 if state == CACHED else cpu.get(execution_id, max(0, (updated or 0) - (created or 0)) / 1000.0)
         category = categories.get(type_id, "other")
         cost_by_category[category] = cost_by_category.get(category, 0.0) + seconds
     pushed = con.execute(
