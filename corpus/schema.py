@@ -5,6 +5,7 @@ ml-metadata opens without migration. Types are registered as TFX registers them:
 `mlmd.*` system types first, then contexts, then component and artifact types by class path.
 """
 
+from mlprov.loader.operators import default_map
 from mlprov.loader.vocabulary import (
     ARTIFACT_STATE_CODES, EVENT_TYPE_CODES, EXECUTION_STATE_CODES, TYPE_KIND_ARTIFACT, TYPE_KIND_EXECUTION,
 )
@@ -77,20 +78,22 @@ SYSTEM_TYPES = [
 
 CONTEXT_TYPES = ["pipeline", "pipeline_run", "node", "execution_cache"]
 
-# Operator (node id prefix) -> TFX component class path, and its system parent type.
-COMPONENT_TYPES = {
-    "ExampleGen": ("tfx.components.example_gen.csv_example_gen.component.CsvExampleGen", None),
-    "StatisticsGen": ("tfx.components.statistics_gen.component.StatisticsGen", "mlmd.Process"),
-    "SchemaGen": ("tfx.components.schema_gen.component.SchemaGen", "mlmd.Process"),
-    "ExampleValidator": ("tfx.components.example_validator.component.ExampleValidator", None),
-    "Transform": ("tfx.components.transform.component.Transform", "mlmd.Transform"),
-    "Tuner": ("tfx.components.tuner.component.Tuner", None),
-    "Trainer": ("tfx.components.trainer.component.Trainer", "mlmd.Train"),
-    "Evaluator": ("tfx.components.evaluator.component.Evaluator", "mlmd.Evaluate"),
-    "InfraValidator": ("tfx.components.infra_validator.component.InfraValidator", None),
-    "Pusher": ("tfx.components.pusher.component.Pusher", "mlmd.Deploy"),
-    "Resolver": ("tfx.dsl.components.common.resolver.Resolver", None),
-}
+# TFX component class paths the corpus runs, with their system parent type, by operator: the name
+# the loader's operator map (loader/operators.toml, the one definition) gives the class path, so the
+# generator, its ground truth and the loaded graph all call a component the same.
+COMPONENT_TYPES = {default_map().operator(class_path): (class_path, parent) for class_path, parent in (
+    ("tfx.components.example_gen.csv_example_gen.component.CsvExampleGen", None),
+    ("tfx.components.statistics_gen.component.StatisticsGen", "mlmd.Process"),
+    ("tfx.components.schema_gen.component.SchemaGen", "mlmd.Process"),
+    ("tfx.components.example_validator.component.ExampleValidator", None),
+    ("tfx.components.transform.component.Transform", "mlmd.Transform"),
+    ("tfx.components.tuner.component.Tuner", None),
+    ("tfx.components.trainer.component.Trainer", "mlmd.Train"),
+    ("tfx.components.evaluator.component.Evaluator", "mlmd.Evaluate"),
+    ("tfx.components.infra_validator.component.InfraValidator", None),
+    ("tfx.components.pusher.component.Pusher", "mlmd.Deploy"),
+    ("tfx.dsl.components.common.resolver.Resolver", None),
+)}
 
 # Artifact type -> (declared properties with their data type, system parent type).
 ARTIFACT_TYPES = {
