@@ -18,7 +18,7 @@ from mlprov.loader.graph_stream import GraphStream, Part
 
 class GraphSink(Protocol):
     def write(self, part: Part, row: dict) -> None:
-        """Take one row; rows come in load order (docs in graph_stream)."""
+        """Take one row; rows come in the stream's load order."""
 
     def finish(self) -> None:
         """The stream is complete: write whatever is still held back."""
@@ -34,6 +34,7 @@ class Written:
 
 
 def fill(sink: GraphSink, stream: GraphStream, *, quiet: bool = False) -> Written:
+    """Write every row of `stream` into `sink`, then finish it."""
     counted: Counter = Counter()
     for reading in stream.readings():
         progress = Progress(f"  {reading.label}", reading.expected, quiet=quiet)
