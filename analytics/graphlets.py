@@ -23,7 +23,7 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 
 @dataclass(frozen=True)
 class GraphletSettings:
-    """The SPEC §3 choices that the paper leaves open, with their defaults."""
+    """The graphlet rules that the paper leaves open (rules §8), with their defaults."""
 
     open_window_ms: int = 24 * 3600 * 1000
     trainer_operator: str = "Trainer"

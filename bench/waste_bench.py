@@ -1,5 +1,5 @@
 """Waste-pruning benchmark: features, training and evaluation on one corpus, with the table at the
-recommended operating point beside every baseline (SPEC §5, issue 7).
+recommended operating point beside every baseline (rules §5, issue 7).
 
 The corpus is a source on the Neo4j at NEO4J_URI (or the local server); with --store it is loaded
 and its graphlets built first when the source is missing. Results go to stdout and to

@@ -241,7 +241,7 @@ def executions(store: Store) -> Iterator[dict]:
 
 
 def execution_state(row: dict) -> str:
-    """SPEC §2: legacy string `state`, else `last_known_state`, else inferred from events."""
+    """rules §2: legacy string `state`, else `last_known_state`, else inferred from events."""
     legacy = row["properties"].get("state")
     if isinstance(legacy, str) and legacy.lower() in LEGACY_STATES:
         return LEGACY_STATES[legacy.lower()]

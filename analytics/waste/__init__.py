@@ -1,4 +1,4 @@
-"""Waste pruning (SPEC §5): predict at the decision point which graphlets will not push, and
+"""Waste pruning (rules §5): predict at the decision point which graphlets will not push, and
 measure what skipping them saves. Modules: `features` (stored queries → frame), `model` (train,
 save, load), `policy` (savings and cadence of a skip mask), `evaluate` (τ sweep, baselines,
 importances, operating point), `advise` (one decision with reasons), `figures` (PNG and HTML for

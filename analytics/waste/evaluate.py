@@ -1,4 +1,4 @@
-"""The τ sweep, the baselines, feature importances and the recommended operating point (SPEC §5)."""
+"""The τ sweep, the baselines, feature importances and the recommended operating point (rules §5)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""SPEC §3 model graphlets computed in plain Python from an MLMD store's rows.
+"""Model graphlets (rules §3) computed in plain Python from an MLMD store's rows.
 
 This is the oracle: the corpus ground truth comes from it, and the Cypher implementation is
-checked against it on real stores. It follows SPEC §3 step by step, with its default settings.
-Where SPEC leaves a detail open, the choice is noted where it is made.
+checked against it on real stores. It follows rules §3 step by step, with the default settings
+of rules §8. Where the rules leave a detail open, the choice is noted where it is made.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _operator_map() -> OperatorMap:
 
 
 def cost_s(execution: ExecutionRow) -> float:
-    """SPEC §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
+    """rules §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
     if execution.state == "CACHED":
         return 0.0
     if execution.cpu_seconds is not None:
@@ -232,5 +232,5 @@ def compute(path: str | Path, source: str | None = None) -> GraphletTable:
 
 
 def compute_graphlets(path: str | Path, source: str | None = None) -> pd.DataFrame:
-    """SPEC §3 graphlets of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
+    """The graphlets (rules §3) of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
     return compute(path, source).graphlets

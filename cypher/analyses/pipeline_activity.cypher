@@ -1,5 +1,5 @@
 // name: pipeline_activity
-// summary: Per pipeline, executions and Trainer runs per active day, where active days = max(1, ceil(days from first to last execution)) (SPEC §6).
+// summary: Per pipeline, executions and Trainer runs per active day, where active days = max(1, ceil(days from first to last execution)) (rules §4).
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {source: string, pipeline: string, active_days: int, executions: int, trainings: int, executions_per_day: float, trainings_per_day: float}

@@ -1,5 +1,5 @@
 // name: members
-// summary: Create one Graphlet per live Trainer execution of a source, with CONTAINS links to its member executions and artifacts (SPEC §3 steps 1-7).
+// summary: Create one Graphlet per live (not CACHED) Trainer execution of a source (rules §3 step 1), with CONTAINS links to its upstream (rules §3 step 3) and downstream (rules §3 step 5) member executions and to its member artifacts (rules §3 step 7).
 // mode: write
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, default: Trainer, doc: operator that anchors graphlets}, model_types: {type: list, default: null, doc: "artifact types that are trained models (null: ['Model'])"}}
 MATCH (t:Execution)

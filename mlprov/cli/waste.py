@@ -18,7 +18,8 @@ from mlprov.analytics.waste.model import WasteModel, train as train_model
 from mlprov.cli.options import Quiet
 from mlprov.server.locate import connect
 
-app = typer.Typer(help="Waste pruning: predict, before training, which graphlets will not push (SPEC §5).",
+app = typer.Typer(help="Waste pruning: predict, just before a Trainer starts, which graphlets will not push a model; "
+                       "measure what skipping them saves and advise on the next run (rules §5).",
                   no_args_is_help=True)
 
 DEFAULT_MODEL = Path(".mlprov/waste-model.joblib")

@@ -1,4 +1,4 @@
-"""Reading MLMD SQLite stores: validation, streams, SPEC §2 normalisation (no server)."""
+"""Reading MLMD SQLite stores: validation, streams, rules §2 normalisation (no server)."""
 
 import shutil
 import sqlite3

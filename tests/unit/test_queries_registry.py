@@ -1,4 +1,5 @@
-"""The stored-query registry: header parsing and the refusals of STYLE.md."""
+"""The stored-query registry: header parsing, and what it refuses (undeclared or unused parameters, a
+name other than the file stem, duplicate names, unknown modes, read queries without `returns`)."""
 
 from pathlib import Path
 
