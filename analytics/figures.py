@@ -29,7 +29,16 @@ OUTCOME_COLORS = {"pushed": "#3a923a", "not_blessed": "#e08a1e", "blessed_not_pu
                   "not_pushed": "#8c8c8c", "failed": "#d62728", "open": "#5fa2dd"}
 CATEGORY_COLORS = ["#4878a8", "#e08a1e", "#3a923a", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                    "#bcbd22", "#17becf"]
-PLAIN = FuncFormatter(lambda v, _: hz.number(v))
+def _tick(value: float, _position=None) -> str:
+    """A tick label with separators and no exponent, precise enough to tell ticks apart."""
+    if float(value).is_integer():
+        return hz.count(value)
+    if abs(value) < 1:
+        return hz.number(value)
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+PLAIN = FuncFormatter(_tick)
 
 
 def _num(series: pd.Series) -> np.ndarray:

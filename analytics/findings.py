@@ -150,10 +150,10 @@ def structure_finding(frames: Frames) -> list[str]:
         d, w = _num(depth["depth"]), _num(depth["width"])
         sentences.append(f"Their operator DAGs are {_range(d)} operators deep and {_range(w)} wide.")
     if not multi.empty:
-        sentences.append(f"{hz.count(len(multi))} pipelines train with several Trainer nodes.")
+        sentences.append(f"{hz.plural(len(multi), 'pipeline')} {'trains' if len(multi) == 1 else 'train'} with several Trainer nodes.")
     if not changes.empty:
-        sentences.append(f"{hz.count(changes['pipeline'].nunique())} pipelines changed their operator set, "
-                         f"{hz.count(len(changes))} times in all.")
+        sentences.append(f"{hz.plural(changes['pipeline'].nunique(), 'pipeline')} changed their operator set, "
+                         f"{hz.plural(len(changes), 'time')} in all.")
     else:
         sentences.append("No pipeline changed its operator set between complete runs.")
     return sentences
@@ -218,12 +218,13 @@ def compute_finding(frames: Frames) -> list[str]:
     if full.sum() > 0:
         full_share = full / full.sum()
         amortized_share = _num(attributed["cost_s"]) / _num(attributed["cost_s"]).sum()
-        moved = (full_share - amortized_share).abs()
-        i = int(np.argmax(moved.to_numpy()))
+        rise = (full_share - amortized_share).to_numpy()
+        i = int(np.argmax(rise))
         name = _words(attributed.iloc[i]["category"])
-        sentences.append(f"Charging shared steps in full to every graphlet that used them moves {name} from "
-                         f"{hz.percent(float(amortized_share.iloc[i]))} to {hz.percent(float(full_share.iloc[i]))} "
-                         "of graphlet compute: shared upstream work is reused by many models.")
+        if rise[i] >= 0.005:
+            sentences.append(f"Charging shared steps in full to every graphlet that used them moves {name} from "
+                             f"{hz.percent(float(amortized_share.iloc[i]))} to {hz.percent(float(full_share.iloc[i]))} "
+                             "of graphlet compute: its work is shared by many models.")
     if not failures.empty and _num(failures["failed_cost_s"]).sum() > 0:
         sentences.append(f"Failed or canceled runs spent {hz.cost(_num(failures['failed_cost_s']).sum(), unit)}.")
     return sentences
@@ -250,7 +251,8 @@ def waste_finding(frames: Frames) -> list[str]:
         sentences.append(f"Under the other attribution modes the waste fraction is {_join(others)}.")
     open_graphlets = int(_num(total["open_graphlets"]).max()) if "open_graphlets" in total else 0
     if open_graphlets:
-        sentences.append(f"{hz.count(open_graphlets)} graphlets are still open (their fate is unknown) and are not counted.")
+        sentences.append(f"{hz.plural(open_graphlets, 'graphlet')} {'is' if open_graphlets == 1 else 'are'} still open "
+                         "(their fate is unknown) and not counted.")
     if not per_pipeline.empty:
         mine = per_pipeline[per_pipeline["mode"] == amortized["mode"]]
         waste = _num(mine["waste_s"]).sort_values(ascending=False)

@@ -31,7 +31,9 @@ def number(value: float | int | None, digits: int | None = None) -> str:
             # enough decimals for two significant digits, without exponent
             digits = min(8, 1 - math.floor(math.log10(magnitude)))
     text = f"{value:,.{digits}f}"
-    return "0" if text in ("-0", "-0.0") else text
+    if "." in text and abs(value) < 1:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "-0.0", "") else text
 
 
 def count(value: float | int | None) -> str:
@@ -39,6 +41,11 @@ def count(value: float | int | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     return f"{int(round(float(value))):,}"
+
+
+def plural(n: float | int, word: str, words: str | None = None) -> str:
+    """`1 graphlet`, `2 graphlets`, `1,234 graphlets`."""
+    return f"{count(n)} {word if int(round(float(n))) == 1 else (words or word + 's')}"
 
 
 def percent(share: float | None, digits: int | None = None) -> str:

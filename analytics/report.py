@@ -257,7 +257,7 @@ def _pipeline_page(row: pd.Series, frames: Mapping[str, pd.DataFrame], folder: P
         wasted = graphlets["outcome"].isin(["not_blessed", "blessed_not_pushed", "not_pushed", "failed"])
         after_change = graphlets["changed"].fillna("").str.len().gt(0) & (graphlets["changed"] != "first of its chain")
         if after_change.any():
-            finding.append(f"{hz.count(after_change.sum())} graphlets followed a change; "
+            finding.append(f"{hz.plural(after_change.sum(), 'graphlet')} followed a change; "
                            f"{hz.percent(float(wasted[after_change].mean()))} of them pushed nothing, against "
                            f"{hz.percent(float(wasted[~after_change].mean()))} of the others.")
         else:
@@ -283,10 +283,10 @@ def _pipeline_page(row: pd.Series, frames: Mapping[str, pd.DataFrame], folder: P
         f"amortized cost. Below, a tick for each kind of change since the previous graphlet of its chain.</figcaption></figure>"
         f"</section>"
         f'<section id="changes"><h2>Graphlets that followed a change</h2>'
-        f"<p>{hz.count(len(changed))} of {hz.count(len(graphlets))} graphlets came after a change in their data, "
+        f"<p>{hz.count(len(changed))} of {hz.plural(len(graphlets), 'graphlet')} came after a change in their data, "
         f"schema, code, hyperparameters or operators. Every graphlet of this pipeline: "
         f'<a href="{html.escape(slug)}.csv">CSV</a>.</p>'
-        f"<details{' open' if len(shown) <= 40 else ''}><summary>{hz.count(len(shown))} graphlets after a change</summary>"
+        f"<details{' open' if len(shown) <= 40 else ''}><summary>{hz.plural(len(shown), 'graphlet')} after a change</summary>"
         f"{raw_table_html(shown, rows=200)}</details></section>"
         f'<section id="browser"><h2>Open it in the Neo4j Browser</h2>'
         f"<p>Paste one of these into {where}; they run as they are.</p>"

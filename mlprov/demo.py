@@ -53,7 +53,9 @@ def _analysis_scope(driver, database: str, source: str) -> str | None:
     return None if [row[0] for row in rows] == [source] else source
 
 
-def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> DemoResult:
+def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED, *,
+             pipelines: int | None = None, days: int | None = None) -> DemoResult:
+    """The demo on the synthetic corpus of `scale` (or, for tests, of `pipelines` over `days`)."""
     from mlprov.analytics.export import export
     from mlprov.analytics.graphlets import build
     from mlprov.analytics.report import write_report
@@ -67,13 +69,17 @@ def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED)
                seconds):
         neo4j_at = start_if_local()
 
-    store = output / "corpus" / f"corpus-{scale.lower()}-seed{seed}.sqlite"
-    with _step(f"generate the synthetic corpus (scale {scale}, seed {seed})", seconds):
+    size = f"{scale.lower()}" if pipelines is None else f"p{pipelines}-d{days}"
+    store = output / "corpus" / f"corpus-{size}-seed{seed}.sqlite"
+    with _step(f"generate the synthetic corpus ({size}, seed {seed})", seconds):
         if store.exists():
             log.info("demo: reusing %s", store)
         else:
             store.parent.mkdir(parents=True, exist_ok=True)
-            generate(store, scale=scale, seed=seed)
+            if pipelines is None:
+                generate(store, scale=scale, seed=seed)
+            else:
+                generate(store, pipelines=pipelines, days=days or 30, seed=seed)
     with open_driver(neo4j_at.target) as (driver, database):
         with _step("load it into Neo4j", seconds):
             load_store(store, driver, database)
