@@ -165,3 +165,34 @@ def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
     ok = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total", "--format", "csv")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "waste_total.csv").exists()
+
+
+def test_tables_already_run_are_exported_without_running_them_again(graph, tmp_path, monkeypatch):
+    """The demo runs the analyses once for the report and the export: handed the tables, the export
+    writes the same files and fingerprints as running them itself, and runs no analysis."""
+    import json
+
+    import mlprov.analytics.export as export_module
+    from mlprov.analytics.tables import run_tables
+
+    with graph.driver() as driver:
+        tables = run_tables(driver, graph.database)
+        scoped = run_tables(driver, graph.database, source=default_source_name(store(FIRST[0])))
+    reference = run_export(graph, tmp_path / "ran")
+
+    ran: list[str] = []
+    real_run_table = export_module.run_table
+    monkeypatch.setattr(export_module, "run_table",
+                        lambda driver, database, query, **kw: ran.append(query.name) or real_run_table(driver, database, query, **kw))
+    shared = run_export(graph, tmp_path / "shared", tables=tables)
+    assert ran == []
+    assert sorted(shared.written) == sorted(reference.written)
+    state = {p: json.loads((tmp_path / p / STATE_FILE).read_text())["tables"] for p in ("ran", "shared")}
+    assert {n: t["fingerprint"] for n, t in state["ran"].items()} == {n: t["fingerprint"] for n, t in state["shared"].items()}
+    for name in reference.written:
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ran" / f"{name}.parquet"),
+                                      pd.read_parquet(tmp_path / "shared" / f"{name}.parquet"))
+
+    # tables of one source are not what the export (every source) writes: it runs its own
+    run_export(graph, tmp_path / "scoped", tables=scoped)
+    assert sorted(ran) == sorted(t.query.name for t in scoped.values() if "source" in t.query.params)
