@@ -95,8 +95,10 @@ def _empty(ax: plt.Axes, text: str = "no data") -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=GREY)
 
 
-def _save(fig: plt.Figure, path: Path, note: str | None = None) -> Path:
-    if note:
+def _save(fig: plt.Figure, path: Path, note: str | None = None, layout: bool = True) -> Path:
+    if not layout:
+        pass
+    elif note:
         fig.text(0.01, 0.005, note, fontsize=7.5, color="#555", ha="left", va="bottom", wrap=True)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     else:
@@ -412,7 +414,9 @@ def pipeline_timeline(graphlets: pd.DataFrame, title: str, path: Path, unit: str
     _dates(bottom)
     bottom.set_xlabel("Trainer start (UTC); dot size: the graphlet's amortized cost")
     bottom.grid(axis="x", alpha=0.3)
-    return _save(fig, path)
+    # fixed margins: the same layout for every pipeline page, without tight_layout's cost
+    fig.subplots_adjust(left=0.17, right=0.98, top=0.86, bottom=0.11, hspace=0.28)
+    return _save(fig, path, layout=False)
 
 
 SECTION_FIGURES = {"analysed": analysed, "lifespan": lifespan, "structure": structure, "graphlets": graphlets,
