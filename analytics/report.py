@@ -31,6 +31,7 @@ from mlprov.analytics import figures
 from mlprov.analytics import findings as fd
 from mlprov.analytics import humanize as hz
 from mlprov.analytics.tables import Table, run_tables
+from mlprov.core.errors import BadInputError
 
 RAW_ROWS = 5
 TOP_PIPELINES = 10
@@ -318,7 +319,7 @@ def _pruning_html(evaluation, trained: bool, output: Path) -> tuple[str, list[st
     """Extra HTML and image names of the waste model in the pruning section, or how to get one."""
     if evaluation is None:
         if trained:
-            return ("<p>There were too few closed graphlets to train the waste model.</p>", [])
+            return ("<p>Not enough closed graphlets to train the waste model (rules §5 trains on the earlier part of the window and judges it on the later).</p>", [])
         return ("<p><b>No waste model has been trained.</b> The rules above know only what changed; the waste "
                 "model of rules §5 also weighs data drift, structure, code changes and each chain's history, and "
                 "finds the threshold that removes the most waste while losing at most 5% of pushes. Train and "
@@ -393,6 +394,9 @@ def write_report(driver: neo4j.Driver, database: str, output: Path, source: str 
     `waste_model_file` (a model saved by `mlprov waste train`) or `waste_model` (train one now), the
     pruning section adds the waste model's evaluation on the same connection and source."""
     started = time.perf_counter()
+    if waste_model_file is not None and not Path(waste_model_file).exists():
+        raise BadInputError(f"no waste model at {waste_model_file}: train one with 'mlprov waste train --model "
+                            f"{waste_model_file}'")
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     if tables is None:
