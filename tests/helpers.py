@@ -22,15 +22,22 @@ def sql_count(path: Path, query: str) -> int:
         return conn.execute(query).fetchone()[0]
 
 
-def run_cli(target, *args: str, check: bool = False):
-    """Run the real `mlprov` command against `target` in a subprocess; returns CompletedProcess."""
+def cli_env(target) -> dict[str, str]:
+    """The environment in which the real `mlprov` command talks to `target`."""
     import os
-    import subprocess
-    import sys
 
     env = {**os.environ, "NEO4J_URI": target.uri, "NEO4J_DATABASE": target.database}
     env.pop("NEO4J_PASSWORD", None)
-    result = subprocess.run([sys.executable, "-m", "mlprov", *args], capture_output=True, text=True, env=env, timeout=600)
+    return env
+
+
+def run_cli(target, *args: str, check: bool = False):
+    """Run the real `mlprov` command against `target` in a subprocess; returns CompletedProcess."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "mlprov", *args], capture_output=True, text=True,
+                            env=cli_env(target), timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"mlprov {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
