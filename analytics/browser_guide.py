@@ -82,28 +82,9 @@ def _query_block(query: StoredQuery) -> str:
     return (
         f'<h4>{html.escape(_bare(query))}</h4>\n<p>{html.escape(query.summary)}</p>\n'
         f"<p><small>returns: {html.escape(returns)}</small></p>\n"
-        f'<pre class="code runnable">{html.escape(params_line(query))}</pre>\n'
+        f'<pre class="code runnable">{html.escape(query.params_line())}</pre>\n'
         f'<pre class="code runnable">{html.escape(query.body)}</pre>\n'
     )
-
-
-def params_line(query: StoredQuery) -> str:
-    """The query's `browser` header line, else a `:params` line of its declared defaults."""
-    if query.browser:
-        return query.browser
-    return ":params {" + ", ".join(f"{p.name}: {_cypher_literal(p.default)}" for p in query.params.values()) + "}"
-
-
-def _cypher_literal(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_cypher_literal(v) for v in value) + "]"
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def play_url(browser_url: str, guide_port: int) -> str:

@@ -4,8 +4,8 @@
   table depends on: each source's load status, store sha256 and the sha256/settings its graphlets
   were built from (query `export.source_versions`), plus the query text. A table is rewritten only
   when its fingerprint changed, a format was added, or a file is missing.
-- Atomic: each file is written to a temporary file in the same folder, fsynced, then renamed over
-  the old one (`os.replace`), so a reader sees the old file or the new one, never half of one.
+- Atomic: each file is written by `mlprov.core.output` (temporary file in the same folder, fsync,
+  rename over the old one), so a reader sees the old file or the new one, never half of one.
 - One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
   with ExportLockedError (exit code 3), or waits for the lock with `wait=True`.
 - While a source is loading (status not `loaded`) or its graphlets are being built, nothing is
@@ -20,25 +20,25 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import neo4j
-import pandas as pd
 
-from mlprov.core import queries
+from mlprov.analytics.graphlets import built_settings
 from mlprov.analytics.tables import analysis_queries, run_table, stem
+from mlprov.core import queries
 from mlprov.core.errors import MlprovError
+from mlprov.core.output import Format, atomic_write, write_frame
+from mlprov.core.settings import GraphletSettings
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "parquet")
+FORMATS = (Format.csv.value, Format.parquet.value)
 STATE_FILE = ".mlprov-export.json"
 LOCK_FILE = ".mlprov-export.lock"
 EXIT_LOCKED = 3
@@ -82,45 +82,15 @@ def folder_lock(output: Path, wait: bool) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
-    "csv": lambda frame, path: frame.to_csv(path, index=False),
-    "parquet": lambda frame, path: frame.to_parquet(path, index=False),
-}
-
-
 def _source_versions(driver: neo4j.Driver, database: str) -> list[list]:
     _, rows = queries.execute(driver, database, "export.source_versions")
     return rows
 
 
-def fingerprint(versions: list[list], query: queries.StoredQuery) -> str:
-    """What a table depends on: the sources' versions and the query's text and defaults."""
-    defaults = {name: param.default for name, param in query.params.items()}
+def fingerprint(versions: list[list], query: queries.StoredQuery, settings: GraphletSettings) -> str:
+    """What a table depends on: the sources' versions and the query's text and the parameter values
+    it runs with."""
+    defaults = query.defaults(settings)
     payload = json.dumps({"sources": versions, "query": query.body, "defaults": defaults}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -151,7 +121,7 @@ def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str
     """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`."""
     started = time.perf_counter()
     formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in _WRITERS]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise MlprovError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     selected = analysis_queries(only)
@@ -165,18 +135,19 @@ def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str
         if busy:
             raise GraphBusyError(f"not exporting while sources are loading or their graphlets are being built: "
                                  f"{', '.join(busy)}; run again later")
+        settings = built_settings(driver, database)
         state = _read_state(output)
         pending: dict[str, dict] = {}
         for query in selected:
-            name, wanted = stem(query), fingerprint(versions, query)
+            name, wanted = stem(query), fingerprint(versions, query, settings)
             files = [output / f"{name}.{fmt}" for fmt in formats]
             recorded = state["tables"].get(name, {})
             if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
                 result.unchanged.append(name)
                 continue
-            frame = run_table(driver, database, query).frame
+            frame = run_table(driver, database, query, settings=settings).frame
             for path, fmt in zip(files, formats):
-                atomic_write(path, lambda tmp, fmt=fmt: _WRITERS[fmt](frame, tmp))
+                write_frame(frame, fmt, path)
             result.written.append(name)
             result.files.extend(files)
             pending[name] = {"fingerprint": wanted, "rows": len(frame), "formats": formats,

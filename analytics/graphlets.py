@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 import neo4j
 
 from mlprov.core import queries
+from mlprov.core.errors import MlprovError
+from mlprov.core.settings import GraphletSettings
 
 
 log = logging.getLogger(__name__)
@@ -21,17 +23,22 @@ log = logging.getLogger(__name__)
 BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive")
 
 
-@dataclass(frozen=True)
-class GraphletSettings:
-    """The SPEC §3 choices that the paper leaves open, with their defaults."""
+def fingerprint(settings: GraphletSettings) -> str:
+    """What a build is recorded with on the Source node: the settings and the build steps (graphlets
+    built by a version with other steps, or with other settings, are rebuilt)."""
+    return json.dumps({**asdict(settings), "steps": BUILD_STEPS}, sort_keys=True)
 
-    open_window_ms: int = 24 * 3600 * 1000
-    trainer_operator: str = "Trainer"
-    model_types: tuple[str, ...] = ("Model",)
 
-    def fingerprint(self) -> str:
-        # The build steps are part of it: graphlets built by a version with other steps are rebuilt.
-        return json.dumps({**asdict(self), "steps": BUILD_STEPS}, sort_keys=True)
+def built_settings(driver: neo4j.Driver, database: str, source: str | None = None) -> GraphletSettings:
+    """The settings the graphlets of `source` (of every source when None) were built with; the
+    default settings when none are built. Queries over graphlets pass these, so that an analysis
+    means by "Trainer" what the build did."""
+    _, rows = queries.execute(driver, database, "graphlets.built_settings", source=source)
+    found = {GraphletSettings.from_params(json.loads(recorded)) for recorded, in rows}
+    if len(found) > 1:
+        raise MlprovError("the sources' graphlets were built with different settings: run "
+                          "`mlprov graphlets build` to rebuild them with one, or choose a source")
+    return found.pop() if found else GraphletSettings()
 
 
 @dataclass
@@ -43,23 +50,12 @@ class BuildReport:
     graphlets: int = 0
 
 
-def _step_params(step: str, source: str, settings: GraphletSettings) -> dict:
-    params: dict = {"source": source}
-    if step in ("members", "links"):
-        params["trainer_operator"] = settings.trainer_operator
-    if step == "members":
-        params["model_types"] = list(settings.model_types)
-    if step == "outcomes":
-        params["open_window_ms"] = settings.open_window_ms
-    return params
-
-
 def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None = None,
           *, force: bool = False, quiet: bool = False) -> BuildReport:
     settings = settings or GraphletSettings()
     queries.execute(driver, database, "schema.constraints")
     keys, rows = queries.execute(driver, database, "graphlets.pending",
-                                 settings=settings.fingerprint(), force=force)
+                                 fingerprint=fingerprint(settings), force=force)
     report = BuildReport()
     for source, status, reason in rows:
         if status != "loaded":
@@ -70,7 +66,8 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
         queries.execute(driver, database, "graphlets.mark_building", source=source)
         for step in BUILD_STEPS:
             step_started = time.monotonic()
-            queries.execute(driver, database, f"graphlets.{step}", **_step_params(step, source, settings))
+            # Each step gets the settings its header declares, and the source.
+            queries.execute(driver, database, f"graphlets.{step}", settings, source=source)
             step_seconds = time.monotonic() - step_started
             report.step_seconds[step] = report.step_seconds.get(step, 0.0) + step_seconds
             if not quiet:
@@ -79,7 +76,7 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
         n = counted[0][0]
         seconds = time.monotonic() - started
         queries.execute(driver, database, "graphlets.mark_built", source=source,
-                        settings=settings.fingerprint(),
+                        fingerprint=fingerprint(settings),
                         facts={"graphlets": n, "graphlets_seconds": round(seconds, 3)})
         report.built.append(source)
         report.seconds[source] = seconds

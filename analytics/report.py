@@ -2,6 +2,8 @@
 
 `write_report(driver, database, output)` writes `index.html` and one PNG per analysis into the
 folder `output`; the HTML refers to the PNGs by relative name, so the folder can be moved or served.
+With `waste_model=True` it also trains and evaluates the waste-pruning classifier on the same
+connection and source, and adds its section.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _section(table: Table, image: str) -> str:
     frame = table.frame
     shown = frame.head(TABLE_ROWS)
     more = f"first {TABLE_ROWS} of {len(frame):,} rows; " if len(frame) > TABLE_ROWS else f"{len(frame):,} rows; "
-    params = ", ".join(f"{p.name}={p.default!r}" for p in table.query.params.values()) or "none"
+    params = ", ".join(f"{name}={value!r}" for name, value in table.params.items()) or "none"
     return (
         f'<section id="{html.escape(table.name)}"><h2>{html.escape(table.name)}</h2>'
         f"<p>{html.escape(table.query.summary)}</p>"
@@ -90,13 +92,19 @@ def render(tables: dict[str, Table], images: dict[str, str], source: str | None,
 
 
 def write_report(driver: neo4j.Driver, database: str, output: Path, source: str | None = None,
-                 extra_sections: Iterable[str] = ()) -> Report:
-    """Run every analysis, draw its figure, and write `output/index.html` beside the PNGs."""
+                 waste_model: bool = False) -> Report:
+    """Run every analysis, draw its figure, and write `output/index.html` beside the PNGs (and the
+    waste-pruning section with its figures, with `waste_model`)."""
     started = time.perf_counter()
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     tables = run_tables(driver, database, source=source)
     images = {name: figures.draw(name, table.frame, output / f"{name}.png").name for name, table in tables.items()}
+    extra_sections = []
+    if waste_model:
+        from mlprov.analytics.waste.jobs import report_section  # scikit-learn: only when asked
+
+        extra_sections.append(report_section(driver, database, output, source))
     path = output / "index.html"
     path.write_text(render(tables, images, source, extra_sections), encoding="utf-8")
     return Report(path, tables, time.perf_counter() - started)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import neo4j
 import pandas as pd
 
+from mlprov.analytics.graphlets import built_settings
 from mlprov.core import queries
 from mlprov.core.connection import Target
 from mlprov.server.locate import connect
@@ -14,17 +16,22 @@ from mlprov.server.locate import connect
 def run(name: str, target: Target | None = None, **params: Any) -> pd.DataFrame:
     """Run the stored query `name` (e.g. ``"corpus_summary"``) against NEO4J_* / the local server."""
     with connect(target) as (driver, database):
-        return queries.run_df(driver, database, name, **params)
+        return run_query(driver, database, name, **params)
+
+
+def run_query(driver: neo4j.Driver, database: str, name: str, **params: Any) -> pd.DataFrame:
+    """Run a stored query into a DataFrame; the graphlet settings it declares and is not given are
+    those the graphlets (of the `source` parameter, when given) were built with."""
+    query = queries.registry().get(name)
+    settings = built_settings(driver, database, params.get("source")) if query.takes_settings else None
+    return queries.run_df(driver, database, query.name, settings, **params)
 
 
 def coerce(query: queries.StoredQuery, raw: dict[str, str]) -> dict[str, Any]:
-    """Turn `-p key=value` strings into the types the query header declares."""
-    values: dict[str, Any] = {}
-    for key, text in raw.items():
-        param = query.params.get(key)
-        kind = param.type if param else "string"
-        values[key] = _coerce_one(key, text, kind)
-    return values
+    """Turn `-p key=value` strings into the types the query header declares (refusing names it
+    does not declare)."""
+    query.check_names(raw)
+    return {key: _coerce_one(key, text, query.params[key].type) for key, text in raw.items()}
 
 
 def _coerce_one(key: str, text: str, kind: str) -> Any:

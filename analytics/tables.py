@@ -8,21 +8,26 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import neo4j
 import pandas as pd
 
+from mlprov.analytics.graphlets import built_settings
 from mlprov.core import queries
+from mlprov.core.settings import GraphletSettings
 
 NAMESPACES = ("analyses", "topology")
 
 
 @dataclass(frozen=True)
 class Table:
-    """One analysis result: its bare name, the stored query behind it, its rows and how long it took."""
+    """One analysis result: its bare name, the stored query behind it, the parameter values it ran
+    with, its rows and how long it took."""
 
     name: str
     query: queries.StoredQuery
+    params: dict[str, Any]
     frame: pd.DataFrame
     seconds: float
 
@@ -44,15 +49,20 @@ def stem(query: queries.StoredQuery) -> str:
     return query.name.rsplit(".", 1)[-1]
 
 
-def run_table(driver: neo4j.Driver, database: str, query: queries.StoredQuery, source: str | None = None) -> Table:
-    """Run one analysis with its declared defaults (and `source`, when given and the query takes it)."""
-    params = {"source": source} if source is not None and "source" in query.params else {}
+def run_table(driver: neo4j.Driver, database: str, query: queries.StoredQuery, source: str | None = None,
+              settings: GraphletSettings | None = None) -> Table:
+    """Run one analysis with its declared defaults, the graphlet settings it declares from
+    `settings` (the default settings when None), and `source` when given and the query takes it."""
+    given = {"source": source} if source is not None and "source" in query.params else {}
+    params = query.bind(given, settings)
     started = time.perf_counter()
     frame = queries.run_df(driver, database, query.name, **params)
-    return Table(stem(query), query, frame, time.perf_counter() - started)
+    return Table(stem(query), query, params, frame, time.perf_counter() - started)
 
 
 def run_tables(driver: neo4j.Driver, database: str, only: Iterable[str] | None = None,
                source: str | None = None) -> dict[str, Table]:
-    """Run the analyses (all, or `only` these) and return them by bare name."""
-    return {stem(q): run_table(driver, database, q, source) for q in analysis_queries(only)}
+    """Run the analyses (all, or `only` these) with the settings the graphlets (of `source`, when
+    given) were built with, and return them by bare name."""
+    settings = built_settings(driver, database, source)
+    return {stem(q): run_table(driver, database, q, source, settings) for q in analysis_queries(only)}

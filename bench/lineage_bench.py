@@ -1,5 +1,5 @@
 """Lineage of one artifact: latency of the stored `lineage.upstream` / `lineage.downstream` queries
-against ml-metadata's `get_lineage_subgraph` for the same artifacts, same hops, same run (SPEC §7:
+against ml-metadata's `get_lineage_subgraph` for the same artifacts, same hops, same run (rules §7:
 ≤ 20 ms p95 on L).
 
 The source must already be loaded on the Neo4j at NEO4J_URI (or the local server); the store it

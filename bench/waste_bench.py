@@ -1,5 +1,5 @@
 """Waste-pruning benchmark: features, training and evaluation on one corpus, with the table at the
-recommended operating point beside every baseline (SPEC §5, issue 7).
+recommended operating point beside every baseline (rules §5, issue 7).
 
 The corpus is a source on the Neo4j at NEO4J_URI (or the local server); with --store it is loaded
 and its graphlets built first when the source is missing. Results go to stdout and to
@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 from mlprov.analytics.graphlets import build
-from mlprov.analytics.waste.evaluate import evaluate, family_importance
+from mlprov.analytics.waste.evaluate import TABLE_COLUMNS, evaluate, family_importance
 from mlprov.analytics.waste.features import collect, sources
-from mlprov.analytics.waste.figures import TABLE_COLUMNS
 from mlprov.analytics.waste.model import train
 from mlprov.server.locate import connect
 from mlprov.loader import load_store

@@ -1,4 +1,4 @@
-"""`describe`: the SPEC §6 calibration quantities of any MLMD store, measured with SQL.
+"""`describe`: the calibration quantities of rules §6 on any MLMD store, measured with SQL.
 
 Works on generated corpora and real stores alike (a store without `pipeline` contexts is one
 pipeline). Push share is measured without building graphlets: PushedModels with `pushed` = 1

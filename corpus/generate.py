@@ -2,7 +2,7 @@
 
 Pipelines are simulated one at a time (memory stays flat) into a temporary file that is renamed
 into place only when complete. The ground truth is then computed from the store itself by the
-SPEC §3 reference, pipeline by pipeline, using each pipeline's contiguous id ranges.
+graphlet oracle of rules §3, pipeline by pipeline, using each pipeline's contiguous id ranges.
 """
 
 from __future__ import annotations
@@ -60,12 +60,7 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
              progress: Callable[[str], None] | None = _stderr_progress) -> CorpusFiles:
     """Write the corpus store at `output` and `graphlets.*`, `pipelines.*` (Parquet, CSV) beside it."""
     output = Path(output)
-    if pipelines is None:
-        if scale not in SCALES:
-            raise BadInputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or --pipelines N")
-        pipelines = SCALES[scale]
-    if pipelines < 1 or days < 1:
-        raise BadInputError(f"--pipelines ({pipelines}) and --days ({days}) must be at least 1")
+    pipelines = pipeline_count(pipelines, scale, days)
     if output.exists() and not force:
         raise BadInputError(f"{output} exists: pass --force to overwrite it")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +71,18 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
     extents = _write_store(partial, pipelines, days, seed, report)
     partial.replace(output)
     report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB); computing ground truth")
-    return _write_truth(output, extents, report)
+    return write_truth(output, extents, report)
+
+
+def pipeline_count(pipelines: int | None, scale: str | None, days: int) -> int:
+    """The number of pipelines asked for (`pipelines` wins over `scale`), checked with `days`."""
+    if pipelines is None:
+        if scale not in SCALES:
+            raise BadInputError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)} or --pipelines N")
+        pipelines = SCALES[scale]
+    if pipelines < 1 or days < 1:
+        raise BadInputError(f"--pipelines ({pipelines}) and --days ({days}) must be at least 1")
+    return pipelines
 
 
 def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Callable[[str], None]) -> list[PipelineExtent]:
@@ -99,11 +105,12 @@ def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Calla
     return extents
 
 
-def _write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
+def write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
+    """Ground truth beside `store`, pipeline by pipeline (any store whose pipelines have disjoint id ranges)."""
     source = store.stem
     con = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     trace_end = con.execute("SELECT MAX(MAX(create_time_since_epoch), MAX(last_update_time_since_epoch)) FROM Execution").fetchone()[0]
-    # SPEC §6 names the files, so a corpus gets a directory of its own.
+    # The truth files have fixed names (rules §6), so a corpus gets a directory of its own.
     graphlets_path, pipelines_path = store.parent / "graphlets.parquet", store.parent / "pipelines.parquet"
     pipeline_rows, graphlet_count = [], 0
     with _FrameSink(graphlets_path) as sink:

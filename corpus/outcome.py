@@ -2,7 +2,7 @@
 
 A push follows from the blessings (TFX's Pusher pushes only blessed models; without an Evaluator
 it pushes everything), so this model is what makes graphlets waste. It reads only signals that the
-store records (SPEC §5), so a classifier on the store can in principle learn it:
+store records (rules §5), so a classifier on the store can in principle learn it:
 
     logit = BASE
             - DRIFT * drift_score                 (ExampleStatistics `drift_score` of the newest span)

@@ -1,6 +1,6 @@
 """Pipeline plans: who lives when, how often it trains, and which operators it starts with.
 
-Calibrated to SPEC §6: ≈150 Trainer executions per pipeline, ≈7 trainings per active day with a
+Calibrated to rules §6: ≈150 Trainer executions per pipeline, ≈7 trainings per active day with a
 heavy tail (≈1.1% of pipelines above 100 a day), a mean active span of ≈21 days made of many
 short-lived pipelines and some that live through the whole window. The rare classes (hot and
 long-lived pipelines) are assigned by quota, not by coin flip, so a small corpus still has its

@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass, field
 
 from mlprov.corpus import schema
 from mlprov.corpus.recorder import Output, PipelineRecorder
-from mlprov.corpus.plan import MODEL_TYPES, PipelinePlan, TrainerPlan
+from mlprov.corpus.plan import MODEL_TYPES, PipelinePlan
+from mlprov.corpus.state import DataState, DerivedInputs, TrainerState
 from mlprov.corpus.training import train_and_deploy
 
 DAY_MS = 86_400_000
@@ -44,44 +44,6 @@ MODEL_TYPE_CHANGE_WITH_CODE = 0.25
 TRANSFORM_CODE_CHANGE_PER_DAY = 0.03
 TUNER_EVERY_DAYS = 7
 HOT_WINDOW_SPANS = (1, 7)  # pipelines retraining 100+ times a day use short windows
-
-
-@dataclass(frozen=True)
-class DerivedInputs:
-    """The schema, transform graph and hyperparameters a Trainer starting now would read."""
-
-    schema_id: int | None
-    transform_graph: int | None
-    hyperparameters: int | None
-    structure_change: bool = False  # the run that made them changed its operator set
-
-
-@dataclass
-class TrainerState:
-    plan: TrainerPlan
-    suffix: str
-    module_path: str = ""
-    train_args: str = ""
-    code_changed: bool = True
-    last_model: tuple[int, int] | None = None  # (Model id, ModelRun id) of the latest success
-    last_spans: frozenset[int] = frozenset()
-    last_inputs: tuple = ()
-    seen_hyperparameters: int | None = None
-    baseline: tuple[int, int] | None = None  # (Model id, ModelBlessing id) of the last blessed model
-
-
-@dataclass
-class DataState:
-    examples: dict[int, int] = field(default_factory=dict)  # span -> Examples id
-    example_ready_ms: dict[int, int] = field(default_factory=dict)
-    drift: dict[int, float] = field(default_factory=dict)  # span -> drift_score
-    schema_id: int | None = None
-    statistics_id: int | None = None
-    transform_graph: int | None = None
-    hyperparameters: int | None = None
-    ready_ms: int = 0  # when the day's derived artifacts (schema, transform graph) are ready
-    current: DerivedInputs | None = None
-    previous: DerivedInputs | None = None
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

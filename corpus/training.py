@@ -8,13 +8,10 @@ against them; they are all recorded in the store too.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from mlprov.corpus import outcome, schema
 from mlprov.corpus.recorder import Output, PipelineRecorder
-
-if TYPE_CHECKING:
-    from mlprov.corpus.simulate import DerivedInputs, TrainerState
+from mlprov.corpus.state import DerivedInputs, TrainerState
 
 FAILURE = {"Trainer": 0.04, "Evaluator": 0.02, "InfraValidator": 0.01, "Pusher": 0.005}
 TRAINER_CANCEL = 0.005

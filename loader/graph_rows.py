@@ -1,6 +1,6 @@
 """Turn MLMD rows (from mlprov.loader.mlmd) into the property maps the load queries write.
 
-SPEC §2 fixes the rules: uids namespaced by source, operator and category from the mapping,
+rules §2 fixes them: uids namespaced by source, operator and category from the mapping,
 state, times, Trainer node, span, and cost with its basis.
 """
 
@@ -74,7 +74,7 @@ def trainer_node(row: dict, pipeline: str, operator: str) -> str:
 
 
 def cost(state: str, props: dict[str, Any], created_at: int | None, ended_at: int | None) -> tuple[float, str]:
-    """SPEC §2: CACHED costs 0; else cpu_seconds; else wall time; else 0 with basis unknown."""
+    """rules §2: CACHED costs 0; else cpu_seconds; else wall time; else 0 with basis unknown."""
     if state == "CACHED":
         return 0.0, "cached"
     cpu = props.get("cpu_seconds")
@@ -86,7 +86,7 @@ def cost(state: str, props: dict[str, Any], created_at: int | None, ended_at: in
 
 
 class ExecutionNormaliser:
-    """Knows the store's pipelines, so each execution lands in one (SPEC §2)."""
+    """Knows the store's pipelines, so each execution lands in one (rules §2)."""
 
     def __init__(self, source: str, pipeline_names: list[str], operators: OperatorMap):
         self.source = source

@@ -1,20 +1,28 @@
-"""Read an MLMD SQLite store (schema versions 4 to 10) with plain SQL, as streams of rows.
+"""Read an MLMD store (schema versions 4 to 10), a SQLite file or a MySQL/MariaDB database, with
+plain SQL, as streams of rows.
 
-Every stream is ordered by MLMD id and joins its side tables by merging sorted cursors, so memory
-stays flat however large the store. Columns that a schema version lacks come back as None.
-Rows that point at deleted rows (damaged stores) are not yielded; they are counted in
-``Store.skipped`` with the reason.
+Every stream is ordered by MLMD id. A stream reads its main table in chunks of `Store.chunk_rows`
+rows (keyset pagination: WHERE id > last ORDER BY id LIMIT n, cheap on the primary key) and, for
+each chunk, the side rows of that id range (properties, contexts, event paths, event times), merged
+by id. Every query is fetched whole before the next one is sent, so one connection is enough
+(a MySQL connection carries one result at a time) and memory stays flat however large the store.
+The whole read runs in one read-only transaction, so a store that a pipeline writes meanwhile is
+seen at one instant. Columns that a schema version lacks come back as None. Rows that point at
+deleted rows (damaged stores) are not yielded; they are counted in ``Store.skipped`` with the reason.
+
+Engines: mlmd_sqlite.py and mlmd_mysql.py open the connection; the SQL here runs on both (backquoted
+names, `?` parameters; names only from our own constants).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from mlprov.core.errors import BadInputError
+from mlprov.loader.store_location import Location, SqliteLocation, parse_location
 from mlprov.loader.vocabulary import (
     ARTIFACT_STATES, EVENT_TYPES, EXECUTION_STATES, INPUT_EVENTS, LEGACY_STATES, OUTPUT_EVENTS, TYPE_KIND_CONTEXT,
 )
@@ -24,23 +32,56 @@ REQUIRED_TABLES = {
     "Type", "Artifact", "ArtifactProperty", "Execution", "ExecutionProperty",
     "Event", "EventPath", "Context", "ContextProperty", "Association", "Attribution", "MLMDEnv",
 }
-SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Rows per query of a main table: big enough that per-query overhead vanishes, small enough that a
+# chunk and its side rows are a few MB.
+CHUNK_ROWS = 5000
+
+
+class Database(Protocol):
+    """One open connection to a store, as the reader uses it (mlmd_sqlite.py, mlmd_mysql.py)."""
+
+    what: str  # "a SQLite file", "a MySQL database": for messages
+    errors: tuple[type[Exception], ...]
+    insertion_order: str | None  # a column that orders EventPath rows as written, if the engine has one
+    connection: Any
+
+    def rows(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
+    def catalogue(self) -> dict[str, set[str]]: ...
+    def describe_error(self, exc: Exception) -> str: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoreIdentity:
+    """What names a store on its Source node: never a password."""
+
+    kind: str  # mlmd-sqlite | mlmd-mysql
+    location: str  # the file path, or mysql://USER@HOST:PORT/DATABASE
+    default_source_name: str  # the file's stem, or the database's name
 
 
 @dataclass
 class Store:
     """An open, validated MLMD store and what reading it skipped."""
 
-    path: Path
-    conn: sqlite3.Connection
+    identity: StoreIdentity
+    db: Database
     schema_version: int
     columns: dict[str, set[str]]
     type_names: dict[int, str]
     type_kinds: dict[int, int]
+    path: Path | None = None  # the SQLite file; None for a database on a server
     skipped: Counter = field(default_factory=Counter)
+    chunk_rows: int = CHUNK_ROWS
+
+    @property
+    def conn(self) -> Any:
+        """The underlying DB-API connection."""
+        return self.db.connection
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
     def has(self, table: str, column: str | None = None) -> bool:
         cols = self.columns.get(table)
@@ -54,61 +95,82 @@ class Store:
     def count(self, table: str) -> int:
         if not self.has(table):
             return 0
-        return self.conn.execute(f"SELECT count(*) FROM `{table}`").fetchone()[0]
+        return self.db.rows(f"SELECT count(*) FROM `{table}`")[0][0]
 
     def type_ids(self, kind: int, name: str) -> list[int]:
         return [i for i, n in self.type_names.items() if n == name and self.type_kinds[i] == kind]
 
 
-def open_store(path: Path) -> Store:
-    """Open `path` read-only and check it is an MLMD store we can read, else BadInputError."""
-    path = Path(path)
-    if not path.is_file():
-        raise BadInputError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadInputError(f"{path}: the file is empty, not an MLMD store")
-    with path.open("rb") as fh:
-        header = fh.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        raise BadInputError(f"{path}: not a SQLite database, so not an MLMD SQLite store")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    page_count = int.from_bytes(header[28:32], "big")
-    if page_count and size < page_count * page_size:
-        raise BadInputError(
-            f"{path}: truncated or damaged SQLite file ({size} bytes, header promises "
-            f"{page_count * page_size}); restore a complete copy of the store"
-        )
+def store_identity(store: Store) -> StoreIdentity:
+    """Kind, location and default source name of an open store, for its Source node."""
+    return store.identity
+
+
+def open_store(location: str | Path) -> Store:
+    """Open the store at `location` (a path, sqlite:///PATH or mysql://USER@HOST:PORT/DATABASE)
+    read-only and check it is an MLMD store we can read, else BadInputError."""
+    where = parse_location(location)
+    if isinstance(where, SqliteLocation):
+        from mlprov.loader.mlmd_sqlite import open_sqlite
+        db: Database = open_sqlite(where)
+    else:
+        # Imported here so that reading SQLite files never needs the MySQL driver.
+        from mlprov.loader.mlmd_mysql import open_mysql
+        db = open_mysql(where)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        missing = REQUIRED_TABLES - tables
-        if missing:
-            conn.close()
-            raise BadInputError(
-                f"{path}: a SQLite file but not an MLMD store (missing tables: {', '.join(sorted(missing))})"
-            )
-        version_rows = conn.execute("SELECT schema_version FROM MLMDEnv").fetchall()
-        if len(version_rows) != 1 or version_rows[0][0] not in SUPPORTED_SCHEMA_VERSIONS:
-            found = [r[0] for r in version_rows]
-            conn.close()
-            raise BadInputError(
-                f"{path}: MLMD schema version {found[0] if len(found) == 1 else found} is not supported "
-                f"(supported: {SUPPORTED_SCHEMA_VERSIONS.start}..{SUPPORTED_SCHEMA_VERSIONS.stop - 1})"
-            )
-        columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info(`{t}`)")} for t in tables}
-        types = conn.execute("SELECT id, name, type_kind FROM Type").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise BadInputError(f"{path}: unreadable SQLite database ({exc}); is it damaged?") from exc
+        return _checked_store(db, where)
+    except BadInputError:
+        db.close()
+        raise
+    except db.errors as exc:
+        db.close()
+        raise BadInputError(f"{where.display}: {db.describe_error(exc)}") from exc
+
+
+def _checked_store(db: Database, where: Location) -> Store:
+    columns = db.catalogue()
+    missing = REQUIRED_TABLES - set(columns)
+    if missing:
+        raise BadInputError(
+            f"{where.display}: {db.what} but not an MLMD store (missing tables: {', '.join(sorted(missing))})"
+        )
+    version_rows = db.rows("SELECT schema_version FROM MLMDEnv")
+    if len(version_rows) != 1 or version_rows[0][0] not in SUPPORTED_SCHEMA_VERSIONS:
+        found = [r[0] for r in version_rows]
+        raise BadInputError(
+            f"{where.display}: MLMD schema version {found[0] if len(found) == 1 else found} is not supported "
+            f"(supported: {SUPPORTED_SCHEMA_VERSIONS.start}..{SUPPORTED_SCHEMA_VERSIONS.stop - 1})"
+        )
+    types = db.rows("SELECT id, name, type_kind FROM Type")
     return Store(
-        path=path,
-        conn=conn,
+        identity=StoreIdentity(where.kind, where.display, where.default_source_name),
+        db=db,
         schema_version=version_rows[0][0],
         columns=columns,
         type_names={i: n for i, n, _ in types},
         type_kinds={i: k for i, _, k in types},
+        path=where.path if isinstance(where, SqliteLocation) else None,
     )
+
+
+def _chunks(store: Store, select: str, keys: tuple[str, ...]) -> Iterator[list[tuple]]:
+    """The rows of `select` (a SELECT ... FROM ... without WHERE) in order of `keys` (one or two
+    columns, which the select returns first), `store.chunk_rows` at a time."""
+    order = ", ".join(keys)
+    after: tuple | None = None
+    while True:
+        if after is None:
+            where, params = "", ()
+        elif len(keys) == 1:
+            where, params = f" WHERE {keys[0]} > ?", after
+        else:
+            where, params = f" WHERE {keys[0]} > ? OR ({keys[0]} = ? AND {keys[1]} > ?)", (after[0], *after)
+        chunk = store.db.rows(f"{select}{where} ORDER BY {order} LIMIT ?", (*params, store.chunk_rows))
+        if chunk:
+            yield chunk
+        if len(chunk) < store.chunk_rows:
+            return
+        after = tuple(chunk[-1][:len(keys)])
 
 
 def _grouped(rows: Iterable[tuple]) -> Iterator[tuple[int, list[tuple]]]:
@@ -127,8 +189,8 @@ def _grouped(rows: Iterable[tuple]) -> Iterator[tuple[int, list[tuple]]]:
 class _SortedSide:
     """A sorted (id, value) stream that a main stream, sorted by the same id, looks up in order."""
 
-    def __init__(self, grouped: Iterator[tuple[int, Any]]):
-        self._it = grouped
+    def __init__(self, grouped: Iterable[tuple[int, Any]]):
+        self._it = iter(grouped)
         self._head = next(self._it, None)
 
     def take(self, key: int, default: Any = None) -> Any:
@@ -146,18 +208,27 @@ def _property_value(int_v, double_v, string_v, bool_v) -> Any:
     return None if bool_v is None else bool(bool_v)
 
 
-def _properties(store: Store, table: str, id_column: str) -> _SortedSide:
+def _custom_first(prop: tuple) -> tuple:
+    """Custom properties first, then by name: sorted here, not in SQL, because MySQL collations
+    order names differently from SQLite (and from one another)."""
+    name, is_custom = prop[0], prop[1]
+    return (not is_custom, name)
+
+
+def _properties(store: Store, table: str, id_column: str, first: int, last: int) -> _SortedSide:
+    """Property maps of the owners with ids first..last."""
     bool_col = store.col(table, "bool_value")
-    rows = store.conn.execute(
+    rows = store.db.rows(
         f"SELECT {id_column}, name, is_custom_property, int_value, double_value, string_value, {bool_col} "
-        f"FROM `{table}` ORDER BY {id_column}, is_custom_property DESC"
+        f"FROM `{table}` WHERE {id_column} BETWEEN ? AND ? ORDER BY {id_column}",
+        (first, last),
     )
 
     def merged() -> Iterator[tuple[int, dict]]:
         for owner, props in _grouped(rows):
             values: dict[str, Any] = {}
             # Custom properties come first, so a non-custom one of the same name wins.
-            for name, _is_custom, i, d, s, b in props:
+            for name, _is_custom, i, d, s, b in sorted(props, key=_custom_first):
                 value = _property_value(i, d, s, b)
                 if value is not None:
                     values[name] = value
@@ -166,28 +237,47 @@ def _properties(store: Store, table: str, id_column: str) -> _SortedSide:
     return _SortedSide(merged())
 
 
-def _context_names(store: Store, owner_table: str, owner_column: str, context_type: str) -> _SortedSide:
-    """For each owner id, the name of the first (lowest id) context of `context_type` it belongs to."""
+def _context_names(store: Store, owner_table: str, owner_column: str, context_type: str,
+                   first: int, last: int) -> _SortedSide:
+    """For each owner id in first..last, the name of the first (lowest id) context of `context_type`
+    it belongs to."""
     type_ids = store.type_ids(TYPE_KIND_CONTEXT, context_type)
     if not type_ids:
-        return _SortedSide(iter(()))
+        return _SortedSide(())
     marks = ",".join("?" * len(type_ids))
-    rows = store.conn.execute(
+    # The (context_id, owner) unique index serves this: a short range per context of the type.
+    rows = store.db.rows(
         f"SELECT o.{owner_column}, c.name FROM `{owner_table}` o JOIN Context c ON c.id = o.context_id "
-        f"WHERE c.type_id IN ({marks}) ORDER BY o.{owner_column}, c.id",
-        type_ids,
+        f"WHERE c.type_id IN ({marks}) AND o.{owner_column} BETWEEN ? AND ? ORDER BY o.{owner_column}, c.id",
+        (*type_ids, first, last),
     )
     return _SortedSide((owner, names[0][0]) for owner, names in _grouped(rows))
 
 
-def _event_times(store: Store) -> _SortedSide:
-    """Per execution: (first event ms, last event ms, has an output-like event)."""
+def _event_times(store: Store, first: int, last: int) -> _SortedSide:
+    """Per execution with id first..last: (first event ms, last event ms, has an output-like event)."""
     output_codes = ",".join(str(code) for code, name in EVENT_TYPES.items() if name in OUTPUT_EVENTS)
-    rows = store.conn.execute(
+    rows = store.db.rows(
         "SELECT execution_id, min(milliseconds_since_epoch), max(milliseconds_since_epoch), "
-        f"max(type IN ({output_codes})) FROM Event GROUP BY execution_id ORDER BY execution_id"
+        f"max(type IN ({output_codes})) FROM Event WHERE execution_id BETWEEN ? AND ? "
+        "GROUP BY execution_id ORDER BY execution_id",
+        (first, last),
     )
     return _SortedSide((r[0], (r[1], r[2], bool(r[3]))) for r in rows)
+
+
+def _event_paths(store: Store, first: int, last: int) -> _SortedSide:
+    """Per event with id first..last: its path steps (is_index_step, step_index, step_key) in order."""
+    written = f", {store.db.insertion_order}" if store.db.insertion_order else ""
+    return _SortedSide(_grouped(store.db.rows(
+        "SELECT event_id, is_index_step, step_index, step_key FROM EventPath "
+        f"WHERE event_id BETWEEN ? AND ? ORDER BY event_id{written}",
+        (first, last),
+    )))
+
+
+def _id_range(chunk: list[tuple]) -> tuple[int, int]:
+    return chunk[0][0], chunk[-1][0]
 
 
 def _positive(value: Any) -> int | None:
@@ -195,53 +285,56 @@ def _positive(value: Any) -> int | None:
 
 
 def artifacts(store: Store) -> Iterator[dict]:
-    props = _properties(store, "ArtifactProperty", "artifact_id")
-    rows = store.conn.execute(
-        f"SELECT id, type_id, uri, state, {store.col('Artifact', 'name')}, "
+    select = (
+        f"SELECT id, type_id, uri, {store.col('Artifact', 'state')}, {store.col('Artifact', 'name')}, "
         f"{store.col('Artifact', 'create_time_since_epoch')}, {store.col('Artifact', 'last_update_time_since_epoch')} "
-        "FROM Artifact ORDER BY id"
+        "FROM Artifact"
     )
-    for art_id, type_id, uri, state, name, created, updated in rows:
-        yield {
-            "mlmd_id": art_id,
-            "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-            "uri": uri,
-            "state": ARTIFACT_STATES.get(state) if state is not None else None,
-            "name": name,
-            "created_at": _positive(created),
-            "updated_at": _positive(updated),
-            "properties": props.take(art_id, {}),
-        }
+    for chunk in _chunks(store, select, ("id",)):
+        props = _properties(store, "ArtifactProperty", "artifact_id", *_id_range(chunk))
+        for art_id, type_id, uri, state, name, created, updated in chunk:
+            yield {
+                "mlmd_id": art_id,
+                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
+                "uri": uri,
+                "state": ARTIFACT_STATES.get(state) if state is not None else None,
+                "name": name,
+                "created_at": _positive(created),
+                "updated_at": _positive(updated),
+                "properties": props.take(art_id, {}),
+            }
 
 
 def executions(store: Store) -> Iterator[dict]:
-    props = _properties(store, "ExecutionProperty", "execution_id")
-    pipelines = _context_names(store, "Association", "execution_id", "pipeline")
-    nodes = _context_names(store, "Association", "execution_id", "node")
-    times = _event_times(store)
-    rows = store.conn.execute(
+    select = (
         f"SELECT id, type_id, {store.col('Execution', 'last_known_state')}, {store.col('Execution', 'name')}, "
         f"{store.col('Execution', 'create_time_since_epoch')}, {store.col('Execution', 'last_update_time_since_epoch')} "
-        "FROM Execution ORDER BY id"
+        "FROM Execution"
     )
-    for ex_id, type_id, state, name, created, updated in rows:
-        first_event, last_event, has_output = times.take(ex_id, (None, None, False))
-        yield {
-            "mlmd_id": ex_id,
-            "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-            "state_code": state,
-            "name": name,
-            "created_at": _positive(created) or first_event,
-            "ended_at": _positive(updated) or last_event,
-            "has_output": has_output,
-            "pipeline_context": pipelines.take(ex_id),
-            "node_context": nodes.take(ex_id),
-            "properties": props.take(ex_id, {}),
-        }
+    for chunk in _chunks(store, select, ("id",)):
+        ids = _id_range(chunk)
+        props = _properties(store, "ExecutionProperty", "execution_id", *ids)
+        pipelines = _context_names(store, "Association", "execution_id", "pipeline", *ids)
+        nodes = _context_names(store, "Association", "execution_id", "node", *ids)
+        times = _event_times(store, *ids)
+        for ex_id, type_id, state, name, created, updated in chunk:
+            first_event, last_event, has_output = times.take(ex_id, (None, None, False))
+            yield {
+                "mlmd_id": ex_id,
+                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
+                "state_code": state,
+                "name": name,
+                "created_at": _positive(created) or first_event,
+                "ended_at": _positive(updated) or last_event,
+                "has_output": has_output,
+                "pipeline_context": pipelines.take(ex_id),
+                "node_context": nodes.take(ex_id),
+                "properties": props.take(ex_id, {}),
+            }
 
 
 def execution_state(row: dict) -> str:
-    """SPEC §2: legacy string `state`, else `last_known_state`, else inferred from events."""
+    """rules §2: legacy string `state`, else `last_known_state`, else inferred from events."""
     legacy = row["properties"].get("state")
     if isinstance(legacy, str) and legacy.lower() in LEGACY_STATES:
         return LEGACY_STATES[legacy.lower()]
@@ -251,25 +344,24 @@ def execution_state(row: dict) -> str:
 
 
 def contexts(store: Store) -> Iterator[dict]:
-    props = _properties(store, "ContextProperty", "context_id")
-    rows = store.conn.execute(
-        f"SELECT id, type_id, name, {store.col('Context', 'create_time_since_epoch')} FROM Context ORDER BY id"
-    )
-    for ctx_id, type_id, name, created in rows:
-        yield {
-            "mlmd_id": ctx_id,
-            "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-            "name": name,
-            "created_at": _positive(created),
-            "properties": props.take(ctx_id, {}),
-        }
+    select = f"SELECT id, type_id, name, {store.col('Context', 'create_time_since_epoch')} FROM Context"
+    for chunk in _chunks(store, select, ("id",)):
+        props = _properties(store, "ContextProperty", "context_id", *_id_range(chunk))
+        for ctx_id, type_id, name, created in chunk:
+            yield {
+                "mlmd_id": ctx_id,
+                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
+                "name": name,
+                "created_at": _positive(created),
+                "properties": props.take(ctx_id, {}),
+            }
 
 
 def count_events(store: Store, direction: str) -> int:
     """Events of one direction (INPUT or OUTPUT), for progress totals."""
     names = INPUT_EVENTS if direction == "INPUT" else OUTPUT_EVENTS
     codes = ",".join(str(code) for code, name in EVENT_TYPES.items() if name in names)
-    return store.conn.execute(f"SELECT count(*) FROM Event WHERE type IN ({codes})").fetchone()[0]
+    return store.db.rows(f"SELECT count(*) FROM Event WHERE type IN ({codes})")[0][0]
 
 
 def pipeline_contexts(store: Store) -> list[str]:
@@ -278,55 +370,54 @@ def pipeline_contexts(store: Store) -> list[str]:
     if not type_ids:
         return []
     marks = ",".join("?" * len(type_ids))
-    return [r[0] for r in store.conn.execute(
+    return [r[0] for r in store.db.rows(
         f"SELECT name FROM Context WHERE type_id IN ({marks}) ORDER BY id", type_ids)]
 
 
 def events(store: Store) -> Iterator[dict]:
     """Events with their first path key and index; dangling and UNKNOWN events are counted as skipped."""
-    paths = _SortedSide(_grouped(store.conn.execute(
-        "SELECT event_id, is_index_step, step_index, step_key FROM EventPath ORDER BY event_id, rowid"
-    )))
-    rows = store.conn.execute(
+    select = (
         "SELECT ev.id, ev.artifact_id, ev.execution_id, ev.type, ev.milliseconds_since_epoch, "
         "a.id IS NOT NULL, x.id IS NOT NULL FROM Event ev "
-        "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id "
-        "ORDER BY ev.id"
+        "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id"
     )
-    for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok in rows:
-        steps = paths.take(ev_id, [])
-        if not art_ok or not ex_ok:
-            store.skipped[f"event pointing at a deleted {'artifact' if not art_ok else 'execution'}"] += 1
-            continue
-        event_type = EVENT_TYPES.get(type_code, "UNKNOWN")
-        if event_type == "UNKNOWN":
-            store.skipped["event of type UNKNOWN (no direction)"] += 1
-            continue
-        key = next((k for is_index, _, k in steps if not is_index and k is not None), None)
-        index = next((i for is_index, i, _ in steps if is_index and i is not None), None)
-        yield {
-            "event_id": ev_id,
-            "artifact_id": art_id,
-            "execution_id": ex_id,
-            "event_type": event_type,
-            "direction": "INPUT" if event_type in INPUT_EVENTS else "OUTPUT",
-            "key": key,
-            "index": index,
-            "at": _positive(at),
-        }
+    for chunk in _chunks(store, select, ("ev.id",)):
+        paths = _event_paths(store, *_id_range(chunk))
+        for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok in chunk:
+            steps = paths.take(ev_id, [])
+            if not art_ok or not ex_ok:
+                store.skipped[f"event pointing at a deleted {'artifact' if not art_ok else 'execution'}"] += 1
+                continue
+            event_type = EVENT_TYPES.get(type_code, "UNKNOWN")
+            if event_type == "UNKNOWN":
+                store.skipped["event of type UNKNOWN (no direction)"] += 1
+                continue
+            key = next((k for is_index, _, k in steps if not is_index and k is not None), None)
+            index = next((i for is_index, i, _ in steps if is_index and i is not None), None)
+            yield {
+                "event_id": ev_id,
+                "artifact_id": art_id,
+                "execution_id": ex_id,
+                "event_type": event_type,
+                "direction": "INPUT" if event_type in INPUT_EVENTS else "OUTPUT",
+                "key": key,
+                "index": index,
+                "at": _positive(at),
+            }
 
 
 def _links(store: Store, table: str, owner_table: str, owner_column: str, what: str) -> Iterator[dict]:
-    rows = store.conn.execute(
-        f"SELECT l.context_id, l.{owner_column}, c.id IS NOT NULL, o.id IS NOT NULL FROM `{table}` l "
-        f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column} "
-        "ORDER BY l.rowid"
+    # Ordered by the link's id: in SQLite that is its rowid, the order the links were written.
+    select = (
+        f"SELECT l.id, l.context_id, l.{owner_column}, c.id IS NOT NULL, o.id IS NOT NULL FROM `{table}` l "
+        f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column}"
     )
-    for ctx_id, owner_id, ctx_ok, owner_ok in rows:
-        if not ctx_ok or not owner_ok:
-            store.skipped[f"{what} pointing at a deleted {'context' if not ctx_ok else owner_table.lower()}"] += 1
-            continue
-        yield {"context_id": ctx_id, "owner_id": owner_id}
+    for chunk in _chunks(store, select, ("l.id",)):
+        for _link_id, ctx_id, owner_id, ctx_ok, owner_ok in chunk:
+            if not ctx_ok or not owner_ok:
+                store.skipped[f"{what} pointing at a deleted {'context' if not ctx_ok else owner_table.lower()}"] += 1
+                continue
+            yield {"context_id": ctx_id, "owner_id": owner_id}
 
 
 def attributions(store: Store) -> Iterator[dict]:
@@ -340,13 +431,13 @@ def associations(store: Store) -> Iterator[dict]:
 def parent_contexts(store: Store) -> Iterator[dict]:
     if not store.has("ParentContext"):
         return
-    rows = store.conn.execute(
+    select = (
         "SELECT p.context_id, p.parent_context_id, c.id IS NOT NULL, q.id IS NOT NULL FROM ParentContext p "
-        "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id "
-        "ORDER BY p.context_id, p.parent_context_id"
+        "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id"
     )
-    for child, parent, child_ok, parent_ok in rows:
-        if not child_ok or not parent_ok:
-            store.skipped["parent context link pointing at a deleted context"] += 1
-            continue
-        yield {"child_id": child, "parent_id": parent}
+    for chunk in _chunks(store, select, ("p.context_id", "p.parent_context_id")):
+        for child, parent, child_ok, parent_ok in chunk:
+            if not child_ok or not parent_ok:
+                store.skipped["parent context link pointing at a deleted context"] += 1
+                continue
+            yield {"child_id": child, "parent_id": parent}

@@ -4,7 +4,7 @@
 #   scripts/run.sh test    the whole test suite, integration tests against a real Neo4j included
 #   scripts/run.sh setup   only the set-up
 # Needs Python 3.11+, Java 17+ and Maven on the PATH; installs the rest into .venv (and, for the
-# browser tests, Debian's chromium when it is missing and we may install it).
+# browser and MySQL tests, Debian's chromium and mariadb-server when missing and we may install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,24 @@ ensure_chromium() {
   fi
 }
 
+# The MySQL tests start their own throwaway MariaDB from Debian's binaries (and make TLS certificates
+# for it with openssl); nothing of a system MariaDB service is used or started.
+ensure_mariadb() {
+  local missing=()
+  command -v mariadb-install-db >/dev/null 2>&1 && [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's ${missing[*]} for the MySQL tests" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "${missing[*]} missing: install Debian's ${missing[*]} (apt-get install ${missing[*]}) for the MySQL tests" >&2
+    return 1
+  fi
+}
+
 case "$job" in
   setup)
     .venv/bin/mlprov server assemble
@@ -45,6 +63,7 @@ case "$job" in
     ;;
   test)
     ensure_chromium
+    ensure_mariadb
     # ml-metadata pins an old protobuf: it gets its own venv, used by the cross-check tests only.
     if [ ! -x .venv-mlmd/bin/python ] || ! .venv-mlmd/bin/python -c "import ml_metadata" 2>/dev/null; then
       echo "setting up .venv-mlmd with ml-metadata 1.17.1" >&2

@@ -1,8 +1,9 @@
-"""Fixtures for tests that need a real Neo4j.
+"""Fixtures for tests that need a real Neo4j or a real MariaDB.
 
 Integration tests get a throwaway server that this test run starts itself (auth off, free ports,
 data under pytest's temporary folder, jars shared with the user's `.mlprov/neo4j`), and they only
-ever write to and wipe that server. A server that cannot start fails the tests; it never skips them.
+ever write to and wipe that server. MySQL tests get a throwaway MariaDB the same way
+(tests/mariadb.py). A server that cannot start fails the tests; it never skips them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mlprov.core.connection import Target
 from mlprov.server.config import default_home
 from mlprov.server.distribution import Distribution, assemble
 from mlprov.server.local import LocalServer
+from tests.mariadb import MariaDbError, MariaDbServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,3 +98,16 @@ def clean_db(neo4j_target: Target) -> Target:
         session.run(DELETE_ALL_NODES).consume()
         session.run(DROP_ALL_INDEXES_AND_CONSTRAINTS).consume()
     return neo4j_target
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory: pytest.TempPathFactory, free_port: Callable[[], int]) -> Iterator[MariaDbServer]:
+    """The session's throwaway MariaDB (loopback, free port, tmp folder), started, with a writer and a
+    read-only account; stopped at the end of the session."""
+    server = MariaDbServer(tmp_path_factory.mktemp("mariadb"), free_port())
+    try:
+        server.start()
+    except MariaDbError as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()

@@ -92,3 +92,26 @@ def fresh_graph(target, paths):
         for path in paths:
             load_store(path, driver, target.database, quiet=True)
         return build(driver, target.database, quiet=True)
+
+
+MLMD_STREAMS = ("contexts", "artifacts", "executions", "events", "attributions", "associations", "parent_contexts")
+
+
+def read_everything(location, chunk_rows: int | None = None) -> dict:
+    """All that the MLMD reader gives for the store at `location`: every stream as lists of
+    (key, value) pairs (so property order counts too), the counts, the schema version and the skips."""
+    from mlprov.loader import mlmd
+
+    opened = mlmd.open_store(location)
+    try:
+        if chunk_rows:
+            opened.chunk_rows = chunk_rows
+        rows: dict = {name: [list(r.items()) for r in getattr(mlmd, name)(opened)] for name in MLMD_STREAMS}
+        rows["pipeline_contexts"] = mlmd.pipeline_contexts(opened)
+        rows["counts"] = {t: opened.count(t) for t in ("Artifact", "Execution", "Context", "Event", "ParentContext")}
+        rows["event_directions"] = [mlmd.count_events(opened, d) for d in ("INPUT", "OUTPUT")]
+        rows["schema_version"] = opened.schema_version
+        rows["skipped"] = dict(opened.skipped)
+        return rows
+    finally:
+        opened.close()

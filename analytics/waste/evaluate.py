@@ -1,4 +1,4 @@
-"""The τ sweep, the baselines, feature importances and the recommended operating point (SPEC §5)."""
+"""The τ sweep, the baselines, feature importances and the recommended operating point (rules §5)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from mlprov.analytics.waste.model import WasteModel
 from mlprov.analytics.waste.policy import evaluate_policy, pipeline_cadence
 
 DEFAULT_TAUS = tuple(round(t, 2) for t in np.arange(0.02, 0.99, 0.02))
+# The evaluation table's columns shown to people (report, `mlprov waste evaluate`).
+TABLE_COLUMNS = ("policy", "skip_rate", "waste_removed", "waste_share_removed", "overall_saving",
+                 "pushes_lost", "median_gap_change", "p95_gap_change", "staleness_change",
+                 "model_at_same_loss")
 RANDOM_DRAWS = 10
 IMPORTANCE_ROWS = 50_000
 
@@ -35,6 +39,15 @@ class Evaluation:
     importances: pd.DataFrame  # feature, family, importance, std
     cadence: pd.DataFrame  # per pipeline, before and after, at the operating point
     metrics: dict[str, float]
+
+    def summary_table(self) -> pd.DataFrame:
+        """The table's shown columns and each model row's τ (NaN on the baselines)."""
+        return self.table[[*TABLE_COLUMNS, "tau"]]
+
+    def as_dict(self) -> dict:
+        """The evaluation as one document: table, operating point, importance by family, metrics."""
+        return {"table": self.summary_table().to_dict(orient="records"), "operating_point": self.operating_point,
+                "family_importance": family_importance(self.importances).to_dict(), "metrics": self.metrics}
 
 
 def sweep(frame: pd.DataFrame, probability: np.ndarray, taus=DEFAULT_TAUS) -> pd.DataFrame:

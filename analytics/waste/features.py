@@ -1,7 +1,7 @@
 """Waste-pruning features at the decision point, assembled from the stored queries of cypher/waste/.
 
 Each graphlet's decision point is its Trainer's `created_at`; every query only reads what the graph
-held then (SPEC §5). The queries run per batch of pipelines, so memory on both sides stays bounded
+held then (rules §5). The queries run per batch of pipelines, so memory on both sides stays bounded
 at the paper's scale; this module joins their rows into one frame, one row per closed graphlet.
 """
 
@@ -54,7 +54,7 @@ FEATURES = tuple(FEATURE_FAMILIES)
 
 @dataclass(frozen=True)
 class FeatureSettings:
-    """The §5 choices that are ours, not the paper's."""
+    """The choices of rules §5 that are ours, not the paper's (rules §8 lists them)."""
 
     structure_categories: tuple[str, ...] = STRUCTURE_CATEGORIES
     structure_operators: tuple[str, ...] = STRUCTURE_OPERATORS

@@ -1,7 +1,5 @@
-"""Figures and an HTML fragment of the waste-pruning evaluation, for the report.
-
-The report calls `waste_section(output_dir)`; everything else here is its helpers.
-"""
+"""Figures and an HTML fragment of the waste-pruning evaluation, for the report and
+`mlprov waste evaluate --output`."""
 
 from __future__ import annotations
 
@@ -14,15 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import pandas as pd  # noqa: E402
 
-from mlprov.analytics.waste.evaluate import Evaluation, evaluate, family_importance  # noqa: E402
-from mlprov.analytics.waste.features import collect  # noqa: E402
-from mlprov.analytics.waste.model import train  # noqa: E402
-from mlprov.server.locate import connect  # noqa: E402
-from mlprov.core.errors import BadInputError  # noqa: E402
-
-TABLE_COLUMNS = ("policy", "skip_rate", "waste_removed", "waste_share_removed", "overall_saving",
-                 "pushes_lost", "median_gap_change", "p95_gap_change", "staleness_change",
-                 "model_at_same_loss")
+from mlprov.analytics.waste.evaluate import TABLE_COLUMNS, Evaluation, family_importance  # noqa: E402
 
 
 def tradeoff_figure(evaluation: Evaluation, path: Path) -> Path:
@@ -89,20 +79,13 @@ def write_figures(evaluation: Evaluation, output_dir: Path) -> list[Path]:
             cadence_figure(evaluation, output_dir / "waste_cadence.png")]
 
 
-def waste_section(output_dir: Path, evaluation: Evaluation | None = None, target=None) -> str:
+def waste_section(output_dir: Path, evaluation: Evaluation | None) -> str:
     """An HTML fragment (``<section>``) on waste pruning, with its PNG figures written to `output_dir`
     and referenced by file name (relative to the report's folder when the report lives there too).
-
-    Pass an `Evaluation` (from `mlprov.analytics.waste.evaluate.evaluate`) to reuse one; without it
-    the section collects features from the graph at `target` (NEO4J_* / the local server when None),
-    trains on the earlier part of the window and evaluates on the later, which takes a while on a
-    large corpus. A graph without enough closed graphlets gives a short section saying so.
-    """
+    Without an evaluation (not enough closed graphlets to train on), a short section saying so."""
     if evaluation is None:
-        evaluation = _evaluate_graph(target)
-        if evaluation is None:
-            return ("<section id=\"waste\"><h2>Waste pruning</h2><p>Not enough closed graphlets to train "
-                    "a classifier.</p></section>")
+        return ("<section id=\"waste\"><h2>Waste pruning</h2><p>Not enough closed graphlets to train "
+                "a classifier.</p></section>")
     figures = write_figures(evaluation, Path(output_dir))
     point = evaluation.operating_point
     summary = ("No threshold keeps pushes lost and cadence within the limits." if point is None else
@@ -119,13 +102,3 @@ def waste_section(output_dir: Path, evaluation: Evaluation | None = None, target
 
 def _html_table(table: pd.DataFrame) -> str:
     return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0, classes="waste")
-
-
-def _evaluate_graph(target) -> Evaluation | None:
-    with connect(target) as (driver, database):
-        frame = collect(driver, database)
-    try:
-        model, split = train(frame)
-    except BadInputError:
-        return None
-    return evaluate(model, split.test)

@@ -19,6 +19,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from mlprov.analytics.waste.features import FEATURES, FeatureSettings, categories_of, encode
 from mlprov.core.errors import BadInputError
+from mlprov.core.output import atomic_write
 
 MODEL_VERSION = 1
 MIN_TRAINING_ROWS = 50
@@ -73,8 +74,9 @@ class WasteModel:
         return self.estimator.predict_proba(self.matrix(frame))[:, 1]
 
     def save(self, path: Path) -> None:
+        """Write the model file atomically (an advise reading it meanwhile sees the old or the new)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path)
+        atomic_write(path, lambda temporary: joblib.dump(self, temporary))
 
     @staticmethod
     def load(path: Path) -> "WasteModel":

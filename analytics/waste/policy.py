@@ -1,4 +1,4 @@
-"""What a skip policy saves and costs (SPEC §5), on a frame of closed graphlets.
+"""What a skip policy saves and costs (rules §5), on a frame of closed graphlets.
 
 A policy is a boolean mask over the frame's rows: True skips the graphlet's Trainer and everything
 after it. Savings count avoidable cost (Trainer and downstream members, amortized), since the

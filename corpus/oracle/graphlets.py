@@ -1,8 +1,9 @@
-"""SPEC §3 model graphlets computed in plain Python from an MLMD store's rows.
+"""Model graphlets (rules §3) computed in plain Python from an MLMD store's rows.
 
 This is the oracle: the corpus ground truth comes from it, and the Cypher implementation is
-checked against it on real stores. It follows SPEC §3 step by step, with its default settings.
-Where SPEC leaves a detail open, the choice is noted where it is made.
+checked against it on real stores. It follows rules §3 step by step, with the settings of
+rules §8 it is given (`mlprov.core.settings.GraphletSettings`, the build's own; the defaults unless
+told otherwise). Where the rules leave a detail open, the choice is noted where it is made.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlprov.core.settings import GraphletSettings
 from mlprov.corpus.oracle.store_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
 
-OPEN_WINDOW_MS = 24 * 3_600_000
 UNWALKED_UPSTREAM_KEYS = {"base_model"}
 UNWALKED_DOWNSTREAM_KEYS = {"base_model", "baseline_model"}
 BLESSING_TYPES = {"ModelBlessing", "InfraBlessing"}
@@ -43,7 +44,7 @@ def operator_of(type_name: str) -> str:
 
 
 def cost_s(execution: ExecutionRow) -> float:
-    """SPEC §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
+    """rules §2: CACHED costs 0; else `cpu_seconds`; else wall time; else 0."""
     if execution.state == "CACHED":
         return 0.0
     if execution.cpu_seconds is not None:
@@ -89,7 +90,7 @@ class _Index:
         return (created is None, created or 0, execution_id)
 
 
-def _upstream(index: _Index, trainer_id: int) -> tuple[set[int], set[int]]:
+def _upstream(index: _Index, trainer_id: int, trainer_operator: str) -> tuple[set[int], set[int]]:
     executions, artifacts = set(), set()
     stack = [trainer_id]
     while stack:
@@ -100,7 +101,7 @@ def _upstream(index: _Index, trainer_id: int) -> tuple[set[int], set[int]]:
             creator = index.creator.get(artifact_id)
             # An artifact a Trainer created belongs to that Trainer's graphlet, so neither it nor
             # its creator joins this one.
-            if creator is not None and index.operator[creator] == "Trainer":
+            if creator is not None and index.operator[creator] == trainer_operator:
                 continue
             artifacts.add(artifact_id)
             if creator is None or index.operator[creator] == "Resolver" or creator in executions:
@@ -110,14 +111,14 @@ def _upstream(index: _Index, trainer_id: int) -> tuple[set[int], set[int]]:
     return executions, artifacts
 
 
-def _downstream(index: _Index, models: list[int]) -> set[int]:
+def _downstream(index: _Index, models: list[int], trainer_operator: str) -> set[int]:
     executions: set[int] = set()
     reached, frontier = set(models), list(models)
     while frontier:
         artifact_id = frontier.pop()
         for reader, key in index.readers.get(artifact_id, ()):
             if (key in UNWALKED_DOWNSTREAM_KEYS or reader not in index.live or reader in executions
-                    or index.operator[reader] in ("Trainer", "Resolver")):
+                    or index.operator[reader] in (trainer_operator, "Resolver")):
                 continue
             executions.add(reader)
             for output in index.outputs.get(reader, ()):
@@ -128,7 +129,7 @@ def _downstream(index: _Index, models: list[int]) -> set[int]:
 
 
 def _outcome(index: _Index, trainer: ExecutionRow, downstream: set[int], artifacts: set[int],
-             last_of_chain: bool, trace_end: int | None) -> str:
+             last_of_chain: bool, trace_end: int | None, open_window_ms: int) -> str:
     executions, stored = index.rows.executions, index.rows.artifacts
     if trainer.state in ("FAILED", "CANCELED"):
         return "failed"
@@ -137,7 +138,7 @@ def _outcome(index: _Index, trainer: ExecutionRow, downstream: set[int], artifac
             for output in index.outputs.get(member, ()):
                 if stored[output].type_name == "PushedModel" and stored[output].properties.get("pushed", 1) == 1:
                     return "pushed"
-    recent = trace_end is not None and trainer.created_at is not None and trainer.created_at >= trace_end - OPEN_WINDOW_MS
+    recent = trace_end is not None and trainer.created_at is not None and trainer.created_at >= trace_end - open_window_ms
     unfinished = trainer.state in ("NEW", "RUNNING") or not any(executions[m].state == "COMPLETE" for m in downstream)
     if last_of_chain and recent and unfinished:
         return "open"
@@ -151,21 +152,23 @@ def _outcome(index: _Index, trainer: ExecutionRow, downstream: set[int], artifac
     return "not_pushed"
 
 
-def graphlets_from_rows(rows: StoreRows, source: str, trace_end: int | None = None) -> GraphletTable:
+def graphlets_from_rows(rows: StoreRows, source: str, trace_end: int | None = None,
+                        settings: GraphletSettings = GraphletSettings()) -> GraphletTable:
     """The graphlet table of one set of rows; `trace_end` defaults to the rows' latest execution time."""
     index = _Index(rows)
     executions = rows.executions
     if trace_end is None:
         trace_end = max((t for e in executions.values() for t in (e.created_at, e.ended_at) if t is not None), default=None)
-    trainers = sorted((i for i in index.live if index.operator[i] == "Trainer"), key=index.order_key)
+    trainers = sorted((i for i in index.live if index.operator[i] == settings.trainer_operator), key=index.order_key)
     model_owner: dict[int, int] = {}
     members = {}
     for trainer_id in trainers:
-        models = sorted(a for a in index.outputs.get(trainer_id, ()) if rows.artifacts[a].type_name == "Model")
+        models = sorted(a for a in index.outputs.get(trainer_id, ())
+                        if rows.artifacts[a].type_name in settings.model_types)
         for model in models:
             model_owner.setdefault(model, trainer_id)
-        up_executions, up_artifacts = _upstream(index, trainer_id)
-        down_executions = _downstream(index, models)
+        up_executions, up_artifacts = _upstream(index, trainer_id, settings.trainer_operator)
+        down_executions = _downstream(index, models, settings.trainer_operator)
         member_executions = up_executions | down_executions | {trainer_id}
         member_artifacts = up_artifacts | set(models)
         for member in member_executions:
@@ -196,7 +199,8 @@ def graphlets_from_rows(rows: StoreRows, source: str, trace_end: int | None = No
             "trainer_node": trainer.node or index.operator[trainer_id],
             "trainer_id": trainer_id,
             "model_id": models[0] if models else None,
-            "outcome": _outcome(index, trainer, downstream, member_artifacts, trainer_id in last_of_chain, trace_end),
+            "outcome": _outcome(index, trainer, downstream, member_artifacts, trainer_id in last_of_chain, trace_end,
+                                settings.open_window_ms),
             "started_at": trainer.created_at,
             "n_executions": len(member_executions),
             "n_artifacts": len(member_artifacts),
@@ -225,16 +229,18 @@ def _baseline_graphlet(index: _Index, downstream: set[int], model_owner: dict[in
     return min(owners) if owners else None
 
 
-def compute(path: str | Path, source: str | None = None) -> GraphletTable:
+def compute(path: str | Path, source: str | None = None,
+            settings: GraphletSettings = GraphletSettings()) -> GraphletTable:
     path = Path(path)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = read_store_rows(con)
     finally:
         con.close()
-    return graphlets_from_rows(rows, source or path.stem)
+    return graphlets_from_rows(rows, source or path.stem, settings=settings)
 
 
-def compute_graphlets(path: str | Path, source: str | None = None) -> pd.DataFrame:
-    """SPEC §3 graphlets of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
-    return compute(path, source).graphlets
+def compute_graphlets(path: str | Path, source: str | None = None,
+                      settings: GraphletSettings = GraphletSettings()) -> pd.DataFrame:
+    """The graphlets (rules §3) of the MLMD SQLite store at `path`; `source` defaults to the file stem."""
+    return compute(path, source, settings).graphlets

@@ -14,6 +14,8 @@ STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED",
 LEGACY_STATES = {"complete": "COMPLETE", "cached": "CACHED", "failed": "FAILED", "running": "RUNNING",
                  "new": "NEW", "canceled": "CANCELED"}
 EVENT_INPUT, EVENT_OUTPUT = 3, 4
+# DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT: without a state, any of them means COMPLETE.
+OUTPUT_LIKE_EVENTS = {1, 4, 6, 7}
 
 
 @dataclass
@@ -102,7 +104,7 @@ def read_store_rows(con: sqlite3.Connection, execution_range: tuple[int, int] | 
             pipeline=ctx.get("pipeline"),
             node=ctx.get("node") or (str(props["component_id"]) if props.get("component_id") else None),
         )
-    producers = {e.execution_id for e in events if e.type == EVENT_OUTPUT}
+    producers = {e.execution_id for e in events if e.type in OUTPUT_LIKE_EVENTS}
     for execution in executions.values():
         if execution.state == "UNKNOWN" and execution.id in producers:
             execution.state = "COMPLETE"

@@ -1,5 +1,5 @@
 // name: cost_by_category
-// summary: Cost share per operator category of the executions that belong to a graphlet (amortized: each execution counted once), plus one 'unattributed' row for executions in no graphlet (SPEC §3 step 7); cost_full_s charges a shared execution to every graphlet holding it.
+// summary: Cost share per operator category of the executions that belong to a graphlet (amortized: each execution counted once), plus one 'unattributed' row for executions in no graphlet (rules §3 step 7); cost_full_s charges a shared execution to every graphlet holding it.
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {category: string, executions: int, cost_s: float, share: float, cost_full_s: float, bases: string}

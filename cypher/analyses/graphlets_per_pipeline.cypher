@@ -1,7 +1,7 @@
 // name: graphlets_per_pipeline
 // summary: Per pipeline, its graphlets (one per live Trainer run), how many pushed, its Trainer nodes and its cache hits (CACHED Trainers, which train nothing).
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator whose CACHED executions are cache hits}}
 // returns: {source: string, pipeline: string, graphlets: int, pushed: int, trainer_nodes: int, cache_hits: int}
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)
@@ -13,7 +13,7 @@ CALL (p) {
 }
 CALL (p) {
   OPTIONAL MATCH (t:Execution)-[:IN_PIPELINE]->(p)
-  WHERE t.operator = 'Trainer' AND t.state = 'CACHED'
+  WHERE t.operator = $trainer_operator AND t.state = 'CACHED'
   RETURN count(t) AS cache_hits
 }
 RETURN p.source AS source, p.name AS pipeline, graphlets, pushed, trainer_nodes, cache_hits

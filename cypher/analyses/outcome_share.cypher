@@ -1,5 +1,5 @@
 // name: outcome_share
-// summary: Graphlets per outcome (SPEC §3 step 9) with their share of all graphlets and their amortized cost.
+// summary: Graphlets per outcome (failed, pushed, open, not_blessed, blessed_not_pushed or not_pushed: the first rule of rules §3 step 9 that applies) with their share of all graphlets and their amortized cost.
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {outcome: string, graphlets: int, share: float, cost_amortized_s: float}

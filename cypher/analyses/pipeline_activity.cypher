@@ -1,7 +1,7 @@
 // name: pipeline_activity
-// summary: Per pipeline, executions and Trainer runs per active day, where active days = max(1, ceil(days from first to last execution)) (SPEC §6).
+// summary: Per pipeline, executions and Trainer runs per active day, where active days = max(1, ceil(days from first to last execution)) (rules §4).
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator whose executions are counted as Trainer runs}}
 // returns: {source: string, pipeline: string, active_days: int, executions: int, trainings: int, executions_per_day: float, trainings_per_day: float}
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)
@@ -11,7 +11,7 @@ CALL (p) {
   RETURN min(coalesce(e.created_at, e.ended_at)) AS first_at,
          max(coalesce(e.ended_at, e.created_at)) AS last_at,
          count(e) AS executions,
-         count(CASE WHEN e.operator = 'Trainer' THEN 1 END) AS trainings
+         count(CASE WHEN e.operator = $trainer_operator THEN 1 END) AS trainings
 }
 WITH p, executions, trainings,
      toInteger(coalesce(ceil((last_at - first_at) / 86400000.0), 0)) AS days

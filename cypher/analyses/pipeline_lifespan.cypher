@@ -1,5 +1,5 @@
 // name: pipeline_lifespan
-// summary: Per pipeline, its first and last execution time and the lifespan between them in days (SPEC §4).
+// summary: Per pipeline, its first execution time (start, else end) and last (end, else start) and the lifespan between them in days (rules §4).
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {source: string, pipeline: string, first_execution_at: int, last_execution_at: int, lifespan_days: float, executions: int}

@@ -1,5 +1,5 @@
 // name: waste_by_pipeline
-// summary: Waste per pipeline under each attribution mode: cost of its closed graphlets that did not push, over the cost of all its closed graphlets (SPEC §3 step 11).
+// summary: Waste per pipeline under each attribution mode: cost of its closed graphlets that did not push, over the cost of all its closed graphlets (rules §3 step 11).
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {source: string, pipeline: string, mode: string, closed_graphlets: int, wasted_graphlets: int, closed_cost_s: float, waste_s: float, waste_fraction: float}

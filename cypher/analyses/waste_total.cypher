@@ -1,5 +1,5 @@
 // name: waste_total
-// summary: Waste under each attribution mode (SPEC §3 step 11): cost of closed graphlets (every outcome but open) that did not push, over the cost of all closed graphlets; open graphlets counted apart.
+// summary: Waste under each attribution mode (rules §3 step 11): cost of closed graphlets (every outcome but open) that did not push, over the cost of all closed graphlets; open graphlets counted apart.
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {mode: string, closed_graphlets: int, wasted_graphlets: int, closed_cost_s: float, waste_s: float, waste_fraction: float, open_graphlets: int, open_cost_s: float}

@@ -1,5 +1,5 @@
 // name: chain
-// summary: Order the graphlets of each (pipeline, Trainer node) by Trainer start, then id, and link them with NEXT (SPEC §3 step 8).
+// summary: Order the graphlets of each (pipeline, Trainer node) by Trainer start, then id, and link them with NEXT (rules §3 step 8).
 // mode: write
 // params: {source: {type: string, doc: source name}}
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own

@@ -1,5 +1,5 @@
 // name: costs
-// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (SPEC §3 step 10).
+// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10).
 // mode: write
 // params: {source: {type: string, doc: source name}}
 // Per member execution, once: its share when split over every graphlet that holds it, and

@@ -1,5 +1,5 @@
 // name: creators
-// summary: Link each artifact of a source to its creator: the live execution with the earliest OUTPUT event to it (SPEC §3 step 2).
+// summary: Link each artifact of a source to its creator: the live execution with the earliest OUTPUT event to it (rules §3 step 2).
 // mode: write
 // params: {source: {type: string, doc: source name}}
 MATCH (a:Artifact)

@@ -1,7 +1,7 @@
 // name: links
-// summary: Link graphlets to the graphlets of the models they warm-start from and evaluate against (SPEC §3 steps 4 and 6).
+// summary: Link each graphlet to the graphlet of the model its Trainer warm-starts from (its base_model input, rules §3 step 4) and to the graphlets of the models its members evaluate against (baseline_model inputs, rules §3 step 6).
 // mode: write
-// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, default: Trainer, doc: operator that anchors graphlets}}
+// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}}
 MATCH (g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
 WHERE g.source = $source
 CALL (g, t) {

@@ -1,7 +1,7 @@
 // name: members
-// summary: Create one Graphlet per live Trainer execution of a source, with CONTAINS links to its member executions and artifacts (SPEC §3 steps 1-7).
+// summary: Create one Graphlet per live (not CACHED) Trainer execution of a source (rules §3 step 1), with CONTAINS links to its upstream (rules §3 step 3) and downstream (rules §3 step 5) member executions and to its member artifacts (rules §3 step 7).
 // mode: write
-// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, default: Trainer, doc: operator that anchors graphlets}, model_types: {type: list, default: null, doc: "artifact types that are trained models (null: ['Model'])"}}
+// params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, model_types: {type: list, doc: artifact types that are trained models}}
 MATCH (t:Execution)
 WHERE t.source = $source AND t.operator = $trainer_operator AND t.state <> 'CACHED'
 CALL (t) {
@@ -32,7 +32,7 @@ CALL (t) {
   // (never through baseline_model or base_model) and on through what it outputs.
   CALL (t) {
     OPTIONAL MATCH (t)-[o:OUTPUT]->(m:Artifact)
-    WHERE o.event_type = 'OUTPUT' AND m.type IN coalesce($model_types, ['Model'])
+    WHERE o.event_type = 'OUTPUT' AND m.type IN $model_types
     WITH DISTINCT m
     RETURN collect(m) AS models
   }

@@ -1,7 +1,7 @@
 // name: outcomes
-// summary: Decide each graphlet's outcome by the first rule of SPEC §3 step 9 that applies (failed, pushed, open, failed, not_blessed, blessed_not_pushed, not_pushed).
+// summary: Decide each graphlet's outcome, the first that applies: failed (Trainer FAILED or CANCELED), pushed (a COMPLETE member Pusher pushed), open (last of its chain, started within the open window of the trace end, unfinished), failed (Trainer never finished), not_blessed, blessed_not_pushed, not_pushed (rules §3 step 9).
 // mode: write
-// params: {source: {type: string, doc: source name}, open_window_ms: {type: int, default: 86400000, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}}
+// params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}}
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // graphlets' outcome, so concurrent batches never wait on each other's locks.
 CALL () {

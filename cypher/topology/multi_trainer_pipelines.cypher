@@ -1,9 +1,9 @@
 // name: multi_trainer_pipelines
 // summary: Pipelines with several Trainer nodes (pipeline node ids such as Trainer and Trainer_2), with their runs.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, default: Trainer, doc: operator that trains models}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator that trains models}}
 // returns: {source: string, pipeline: string, trainer_nodes: int, nodes: string, trainer_executions: int}
-// browser: ":params {source: null, trainer_operator: 'Trainer'}"
+// browser: ":params {source: null}"
 MATCH (p:Pipeline)<-[:IN_PIPELINE]-(t:Execution)
 WHERE ($source IS NULL OR p.source = $source) AND t.operator = $trainer_operator
 WITH p, coalesce(t.node, t.type) AS node, count(*) AS runs

@@ -1,9 +1,9 @@
 // name: structure_changes
 // summary: When a pipeline's structure changed: each complete run (nothing failed; it trained, when the pipeline ever trains) whose operator set differs from the previous complete run's, with the operators added and removed.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}, trainer_operator: {type: string, default: Trainer, doc: operator a complete run of a training pipeline reaches}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}, trainer_operator: {type: string, doc: operator a complete run of a training pipeline reaches}}
 // returns: {source: string, pipeline: string, unit: string, run_number: int, previous_run: string, run: string, changed_at: int, added: string, removed: string, operators: string}
-// browser: ":params {source: null, run_context_type: 'pipeline_run', trainer_operator: 'Trainer'}"
+// browser: ":params {source: null, run_context_type: 'pipeline_run'}"
 // A run is a run context's executions; a pipeline without run contexts falls back to its
 // graphlets (each one's member executions). Runs are numbered from 1 in the order of their first
 // execution. Only complete runs are compared: a run with a failed execution, or a run that

@@ -1,5 +1,5 @@
 // name: data_features
-// summary: Waste-pruning data features of each graphlet at its decision point (its Trainer's created_at): input spans against the previous graphlet's, statistics drift and anomalies of the input spans, new Schema / HyperParameters / TransformGraph inputs (SPEC §5).
+// summary: Waste-pruning data features of each graphlet at its decision point (its Trainer's created_at): input spans against the previous graphlet's, statistics drift and anomalies of the input spans, new Schema / HyperParameters / TransformGraph inputs (rules §5).
 // mode: read
 // params: {source: {type: string, doc: source name}, pipelines: {type: list, doc: pipeline names of this batch}}
 // returns: {graphlet: string, window_spans: int, new_spans: int, span_jaccard: float, new_fingerprints: int, newest_span_age_s: float, drift_latest: float, drift_max: float, drift_mean: float, anomalies_checked: bool, anomaly_count_max: int, new_schema: bool, new_hyperparameters: bool, new_transform_graph: bool}

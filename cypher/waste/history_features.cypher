@@ -1,5 +1,5 @@
 // name: history_features
-// summary: Waste-pruning history features of each graphlet at its decision point, from the up to 50 earlier graphlets of its chain (by chain_index), counting an outcome only if its last member had finished by then: previous outcome, rolling push rate, time and graphlets since the last push (SPEC §5).
+// summary: Waste-pruning history features of each graphlet at its decision point, from the up to 50 earlier graphlets of its chain (by chain_index), counting an outcome only if its last member had finished by then: previous outcome, rolling push rate, time and graphlets since the last push (rules §5).
 // mode: read
 // params: {source: {type: string, doc: source name}, pipelines: {type: list, doc: pipeline names of this batch}}
 // returns: {graphlet: string, chain_index: int, previous_outcome: string, previous_gap_s: float, closed_history: int, push_rate: float, graphlets_since_push: int, time_since_push_s: float}

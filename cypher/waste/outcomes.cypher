@@ -1,5 +1,5 @@
 // name: outcomes
-// summary: What waste pruning is judged on, per graphlet: the outcome and label (pushed or not; open graphlets are not settled yet), when it started, ended and pushed, its amortized cost and its avoidable cost (the amortized cost of its Trainer and downstream members, the work a skip saves; SPEC §5).
+// summary: What waste pruning is judged on, per graphlet: the outcome and label (pushed or not; open graphlets are not settled yet), when it started, ended and pushed, its amortized cost and its avoidable cost (the amortized cost of its Trainer and downstream members, the work a skip saves; rules §5).
 // mode: read
 // params: {source: {type: string, doc: source name}, pipelines: {type: list, doc: pipeline names of this batch}}
 // returns: {graphlet: string, source: string, pipeline: string, trainer_node: string, trainer_id: int, started_at: int, ended_at: int, pushed_at: int, outcome: string, pushed: bool, cost_amortized_s: float, avoidable_cost_s: float}

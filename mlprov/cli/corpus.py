@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
 
-from mlprov.cli.options import Scale
+from mlprov.cli.options import Scale, format_option
+from mlprov.core.output import Format, write_frame
 
-app = typer.Typer(help="Synthetic MLMD corpus: generate one, or measure any store against SPEC §6.",
+app = typer.Typer(help="Synthetic MLMD corpus: generate one at the paper's scale, or measure any store against the "
+                       "corpus calibration targets (rules §6).",
                   no_args_is_help=True)
 
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
+DescribeFormat = format_option(Format.table, Format.json)
 
 
 @app.command()
@@ -28,29 +26,67 @@ def generate(
     days: Annotated[int, typer.Option(help="Length of the simulated window in days.")] = 125,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives a byte-identical store.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing store.")] = False,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", metavar="DAY|TIMESTAMP",
+        help="Write the store as it stood at this moment, as a live store grows: a day number N is the end of the "
+             "window's N-th day, N x 24 h after 2024-01-01T00:00Z (0 = only the types, N >= --days = the full "
+             "store); or an ISO 8601 timestamp (UTC unless it has an offset). Executions running then are RUNNING, "
+             "without outputs or cpu_seconds; ids are the full store's. Ground truth is computed from this store. "
+             "Reads a full corpus generated once into --cache-dir.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        help="Where --as-of keeps the full corpus it reads (default $MLPROV_HOME/corpus-cache, "
+             "else .mlprov/corpus-cache).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Generate a synthetic MLMD store (schema 10) with graphlets.* and pipelines.* ground truth beside it."""
-    from mlprov.corpus import generate as generate_corpus
+    progress = None if quiet else lambda message: typer.echo(message, err=True)
+    if as_of is not None:
+        from mlprov.corpus import as_of_ms, write_snapshot
 
-    files = generate_corpus(output, pipelines=pipelines, scale=scale.value, days=days, seed=seed, force=force,
-                            progress=None if quiet else lambda message: typer.echo(message, err=True))
+        files = write_snapshot(output, as_of_ms(as_of), pipelines=pipelines, scale=scale.value, days=days, seed=seed,
+                               force=force, cache_dir=cache_dir, progress=progress)
+    else:
+        from mlprov.corpus import generate as generate_corpus
+
+        files = generate_corpus(output, pipelines=pipelines, scale=scale.value, days=days, seed=seed, force=force,
+                                progress=progress)
     typer.echo(f"{files.store}\t{files.graphlet_count} graphlets\t{files.graphlets}\t{files.pipelines}")
+
+
+@app.command()
+def replay(
+    store: Annotated[Path, typer.Argument(help="A store made by `corpus generate --as-of` (or an earlier replay).")],
+    through_day: Annotated[int, typer.Option(
+        help="Grow the store to the end of this day (days as in `generate --as-of`).")],
+    scale: Annotated[Scale, typer.Option(help="S, M or L: the corpus the store was made from.")] = Scale.S,
+    pipelines: Annotated[Optional[int], typer.Option(help="Number of pipelines (overrides --scale).")] = None,
+    days: Annotated[int, typer.Option(help="Length of the corpus window in days.")] = 125,
+    seed: Annotated[int, typer.Option(help="Random seed of the corpus.")] = 0,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        help="Where the full corpus is kept (default $MLPROV_HOME/corpus-cache, else .mlprov/corpus-cache).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Grow a corpus store in place, day by day, as a running orchestrator would (one transaction a day).
+
+    New rows are inserted with the full store's ids; executions that end turn from RUNNING to their
+    final state with their outputs and cpu_seconds. Afterwards the store equals `generate --as-of`
+    that day, table for table; replaying to a day already reached changes nothing.
+    """
+    from mlprov.corpus import replay as replay_store
+
+    done = replay_store(store, through_day, pipelines=pipelines, scale=scale.value, days=days, seed=seed,
+                        cache_dir=cache_dir, progress=None if quiet else lambda message: typer.echo(message, err=True))
+    typer.echo(f"{done.store}\tday {through_day}\t{done.inserted} rows inserted\t{done.updated} updated")
 
 
 @app.command()
 def describe(
     store: Annotated[Path, typer.Argument(help="An MLMD SQLite store (generated or real).")],
-    format: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    fmt: DescribeFormat = Format.table,
 ) -> None:
-    """Measure the SPEC §6 corpus quantities of an MLMD store, beside their targets."""
+    """Measure an MLMD store's pipelines, window, trainings per active day, push share and cost shares, beside
+    the synthetic corpus's calibration targets (rules §6)."""
     from mlprov.corpus import describe as describe_store
 
-    rows = describe_store(store)
-    if format is Format.json:
-        typer.echo(json.dumps([{"quantity": q, "value": v, "target": t} for q, v, t in rows], indent=2))
-        return
-    width = max(len(q) for q, _, _ in rows)
-    typer.echo(f"{'quantity':<{width}}  {'value':>12}  target")
-    for quantity, value, target in rows:
-        typer.echo(f"{quantity:<{width}}  {value!s:>12}  {target}")
+    # Object columns: counts stay integers beside the shares.
+    write_frame(pd.DataFrame(describe_store(store), columns=["quantity", "value", "target"], dtype=object), fmt)

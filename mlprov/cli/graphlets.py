@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
-from mlprov.analytics.graphlets import GraphletSettings, build as build_graphlets
+from mlprov.analytics.graphlets import build as build_graphlets
 from mlprov.cli.options import Quiet
+from mlprov.core.settings import MS_PER_HOUR, GraphletSettings
 from mlprov.server.locate import connect
+
+DEFAULTS = GraphletSettings()
 
 app = typer.Typer(help="Model graphlets: build them from the loaded provenance.", no_args_is_help=True)
 
@@ -16,12 +19,12 @@ app = typer.Typer(help="Model graphlets: build them from the loaded provenance."
 @app.command()
 def build(
     force: Annotated[bool, typer.Option(help="Rebuild every loaded source, not only new or changed ones.")] = False,
-    open_window_hours: Annotated[float, typer.Option(help="A chain's last graphlet this close to the trace end may be `open`.")] = 24.0,
-    trainer_operator: Annotated[str, typer.Option(help="Operator whose executions anchor graphlets.")] = "Trainer",
+    open_window_hours: Annotated[float, typer.Option(help="A chain's last graphlet this close to the trace end may be `open`.")] = DEFAULTS.open_window_ms / MS_PER_HOUR,
+    trainer_operator: Annotated[str, typer.Option(help="Operator whose executions anchor graphlets.")] = DEFAULTS.trainer_operator,
     quiet: Quiet = False,
 ) -> None:
     """Build graphlets for sources loaded or reloaded since the last build (incremental, idempotent)."""
-    settings = GraphletSettings(open_window_ms=int(open_window_hours * 3600 * 1000), trainer_operator=trainer_operator)
+    settings = GraphletSettings(open_window_ms=int(open_window_hours * MS_PER_HOUR), trainer_operator=trainer_operator)
     with connect() as (driver, database):
         report = build_graphlets(driver, database, settings, force=force, quiet=quiet)
     for source in report.built:

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-from enum import Enum
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import pandas as pd
 import typer
 
+from mlprov.analytics.runner import coerce, run_query
+from mlprov.cli.options import Output, format_option
 from mlprov.core import queries
-from mlprov.analytics.runner import coerce
-from mlprov.server.locate import connect
 from mlprov.core.errors import BadInputError
+from mlprov.core.output import Format, check_destination, write_frame
+from mlprov.server.locate import connect
 
 app = typer.Typer(help="List and show the stored Cypher queries.", no_args_is_help=True)
 
-
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    parquet = "parquet"
+AnalyzeFormat = format_option(Format.table, Format.csv, Format.json, Format.parquet,
+                              help="Output format (parquet needs --output).")
 
 
 @app.command("list")
@@ -40,12 +34,13 @@ def show(name: Annotated[str, typer.Argument(help="Query name, e.g. corpus_summa
     """Print a stored query: header facts, the Browser :params line, and the body."""
     query = queries.registry().get(name)
     typer.echo(f"// name: {query.name}\n// summary: {query.summary}\n// mode: {query.mode}\n// file: {query.path}")
-    for param in query.params.values():
-        typer.echo(f"// param {param.name}: {param.type} (default {param.default!r}) {param.doc}")
+    for param_name, default in query.defaults().items():
+        param = query.params[param_name]
+        origin = "graphlet setting, default" if param.setting else "default"
+        typer.echo(f"// param {param.name}: {param.type} ({origin} {default!r}) {param.doc}")
     if query.returns:
         typer.echo("// returns: " + ", ".join(f"{k}: {v}" for k, v in query.returns.items()))
-    if query.browser:
-        typer.echo(query.browser)
+    typer.echo(query.params_line())
     typer.echo(query.body)
 
 
@@ -59,33 +54,17 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return parsed
 
 
-def write_frame(frame: pd.DataFrame, fmt: Format, output: Optional[Path]) -> None:
-    if fmt is Format.parquet:
-        if output is None:
-            raise BadInputError("--format parquet needs --output PATH")
-        frame.to_parquet(output, index=False)
-        return
-    if fmt is Format.csv:
-        text = frame.to_csv(index=False)
-    elif fmt is Format.json:
-        text = frame.to_json(orient="records", indent=1, default_handler=str) + "\n"
-    else:
-        text = frame.to_string(index=False) + "\n" if len(frame) else "(no rows)\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
 def analyze(
     name: Annotated[str, typer.Argument(help="Stored query name (`mlprov queries list`).")],
     param: Annotated[list[str], typer.Option("--param", "-p", help="Query parameter key=value (repeatable).")] = [],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file, not stdout.")] = None,
+    fmt: AnalyzeFormat = Format.table,
+    output: Output = None,
 ) -> None:
-    """Run a stored query and print its table (data on stdout)."""
+    """Run a stored query and print its table (data on stdout); graphlet settings it takes and is
+    not given are those the graphlets were built with."""
     query = queries.registry().get(name)
     params = coerce(query, _parse_params(param))
+    check_destination(fmt, output)
     with connect() as (driver, database):
-        frame = queries.run_df(driver, database, query.name, **params)
+        frame = run_query(driver, database, query.name, **params)
     write_frame(frame, fmt, output)

@@ -20,12 +20,6 @@ def report(
     """Write an HTML report (headline numbers, a figure and a table per analysis) into a folder."""
     from mlprov.analytics.report import write_report
 
-    extra = []
-    if waste_model:
-        from mlprov.analytics.waste.figures import waste_section
-
-        output.mkdir(parents=True, exist_ok=True)
-        extra.append(waste_section(output))
     with connect() as (driver, database):
-        written = write_report(driver, database, output, source=source, extra_sections=extra)
+        written = write_report(driver, database, output, source=source, waste_model=waste_model)
     typer.echo(f"{written.path}\t{len(written.tables)} analyses\t{written.seconds:.1f}s")

@@ -9,18 +9,27 @@ declares it; the body runs unchanged in the Neo4j Browser::
     // mode: read
     // params: {since: {type: int, default: null, doc: only executions after this}}
     // returns: {operator: string, executions: int, cost_s: float}
-    // browser: ":params {since: null}"
+    // browser: ":params {since: 1700000000000}"
+
+``// browser:`` gives example values for the Browser's ``:params`` line (`StoredQuery.params_line`),
+which is generated from the declared parameters: an example if the header gives one, else the
+default. A parameter named like a graphlet setting (`mlprov.core.settings`) declares its type and
+doc but no default: it comes from a `GraphletSettings` (the caller's, else the defaults), in the
+runner and in the ``:params`` line alike.
 
 ``// internal: true`` marks plumbing of mlprov's own commands (what a build must do, whether a
 source is loaded): it runs like any other query but the Browser guide leaves it out.
 
 The registry refuses, with ``path:line: message``, a parameter used but not declared or declared
-but unused, a duplicate name, a name that is not the file stem, an unknown mode.
+but unused, a duplicate name, a name that is not the file stem, an unknown mode, a setting with a
+default or another type than the setting's, a ``browser`` line naming a setting or an undeclared
+parameter.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +40,7 @@ import neo4j
 import pandas as pd
 
 from mlprov.core.errors import MlprovError
+from mlprov.core.settings import SETTING_NAMES, GraphletSettings, param_type
 
 MODES = ("read", "write", "schema")
 HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal")
@@ -49,6 +59,7 @@ class Param:
     type: str = "string"
     default: Any = None
     doc: str = ""
+    setting: bool = False  # named like a graphlet setting: the value comes from a GraphletSettings
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class StoredQuery:
     body: str
     params: dict[str, Param] = field(default_factory=dict)
     returns: dict[str, str] = field(default_factory=dict)
-    browser: str = ""
+    examples: dict[str, Any] = field(default_factory=dict)  # the `browser` header's values
     internal: bool = False
 
     @property
@@ -72,14 +83,46 @@ class StoredQuery:
     def runs_in_own_transactions(self) -> bool:
         return bool(_IN_TRANSACTIONS.search(_strip_strings_and_comments(self.body)))
 
-    def bind(self, given: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def takes_settings(self) -> bool:
+        return any(p.setting for p in self.params.values())
+
+    def defaults(self, settings: GraphletSettings | None = None) -> dict[str, Any]:
+        """Every parameter's value when the caller gives none: settings from `settings` (else the
+        default settings), the others from the header."""
+        from_settings = (settings or GraphletSettings()).params()
+        return {name: from_settings[name] if p.setting else p.default for name, p in self.params.items()}
+
+    def check_names(self, given: Iterable[str]) -> None:
+        """Refuse parameter names the query does not declare."""
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             raise QueryError(
                 f"query {self.name!r} has no parameter(s) {', '.join(unknown)}; "
                 f"it takes: {', '.join(self.params) or 'none'}"
             )
-        return {name: given.get(name, p.default) for name, p in self.params.items()}
+
+    def bind(self, given: dict[str, Any], settings: GraphletSettings | None = None) -> dict[str, Any]:
+        self.check_names(given)
+        return {**self.defaults(settings), **given}
+
+    def params_line(self, settings: GraphletSettings | None = None) -> str:
+        """The Browser's `:params` line: each parameter's example, else its value when not given."""
+        values = {**self.defaults(settings), **self.examples}
+        return ":params {" + ", ".join(f"{name}: {cypher_literal(values[name])}" for name in self.params) + "}"
+
+
+def cypher_literal(value: object) -> str:
+    """`value` as a Cypher literal (for `:params` lines)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 # ---------------------------------------------------------------- header parsing
@@ -235,15 +278,11 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
     if mode not in MODES:
         raise QueryError(f"{where('mode')}: mode {mode!r} is not one of {', '.join(MODES)}")
 
-    params: dict[str, Param] = {}
-    if "params" in header and header["params"][0]:
-        for pname, spec in _parse_flow_map(header["params"][0], where("params")).items():
-            spec = spec if isinstance(spec, dict) else {"type": spec}
-            params[pname] = Param(pname, str(spec.get("type", "string")), spec.get("default"), str(spec.get("doc", "") or ""))
+    params = _parse_params(header["params"][0], where("params")) if "params" in header else {}
     returns: dict[str, str] = {}
     if "returns" in header and header["returns"][0]:
         returns = {k: str(v) for k, v in _parse_flow_map(header["returns"][0], where("returns")).items()}
-    browser = header.get("browser", ("", 0))[0].strip().strip('"').strip("'")
+    examples = _parse_examples(header["browser"][0], where("browser"), params) if "browser" in header else {}
     internal = header.get("internal", ("false", 0))[0].strip().lower()
     if internal not in ("true", "false"):
         raise QueryError(f"{where('internal')}: internal must be true or false, not {internal!r}")
@@ -260,8 +299,41 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
         raise QueryError(f"{where('params')}: parameter(s) declared but not used: {', '.join(unused)}")
     if mode == "read" and not returns:
         raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
-    return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, browser,
+    return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, examples,
                        internal == "true")
+
+
+def _parse_params(text: str, where: str) -> dict[str, Param]:
+    params: dict[str, Param] = {}
+    for pname, spec in (_parse_flow_map(text, where) if text else {}).items():
+        spec = spec if isinstance(spec, dict) else {"type": spec}
+        kind, doc = str(spec.get("type", "string")), str(spec.get("doc", "") or "")
+        if pname not in SETTING_NAMES:
+            params[pname] = Param(pname, kind, spec.get("default"), doc)
+            continue
+        if "default" in spec:
+            raise QueryError(f"{where}: parameter {pname} is a graphlet setting: its default comes from "
+                             "mlprov.core.settings, not from the header")
+        if kind != param_type(pname):
+            raise QueryError(f"{where}: parameter {pname} is a graphlet setting of type {param_type(pname)}, "
+                             f"not {kind}")
+        params[pname] = Param(pname, kind, doc=doc, setting=True)
+    return params
+
+
+def _parse_examples(text: str, where: str, params: dict[str, Param]) -> dict[str, Any]:
+    line = text.strip().strip('"').strip("'").strip()
+    if not line.startswith(":params"):
+        raise QueryError(f"{where}: a browser line is ':params {{...}}', not {line!r}")
+    examples = _parse_flow_map(line[len(":params"):].strip(), where)
+    undeclared = sorted(set(examples) - set(params))
+    if undeclared:
+        raise QueryError(f"{where}: the browser line names undeclared parameter(s): {', '.join(undeclared)}")
+    settings = sorted(name for name in examples if params[name].setting)
+    if settings:
+        raise QueryError(f"{where}: the browser line gives graphlet setting(s) {', '.join(settings)}: "
+                         "their values come from mlprov.core.settings")
+    return examples
 
 
 class Registry:
@@ -318,10 +390,13 @@ def _tagged(query: StoredQuery, statement: str) -> neo4j.Query:
     return neo4j.Query(statement, metadata={"app": "mlprov", "query": query.name})
 
 
-def execute(driver: neo4j.Driver, database: str, name: str, **params: Any) -> tuple[list[str], list[list[Any]]]:
-    """Run a stored query; returns (column names, rows). Read queries run in read transactions."""
+def execute(driver: neo4j.Driver, database: str, name: str, settings: GraphletSettings | None = None,
+            **params: Any) -> tuple[list[str], list[list[Any]]]:
+    """Run a stored query; returns (column names, rows). Read queries run in read transactions.
+    Parameters named like a graphlet setting that are not given come from `settings` (else the
+    default settings)."""
     query = registry().get(name)
-    bound = query.bind(params)
+    bound = query.bind(params, settings)
     if query.mode == "schema" or query.runs_in_own_transactions:
         keys: list[str] = []
         rows: list[list[Any]] = []
@@ -340,9 +415,10 @@ def execute(driver: neo4j.Driver, database: str, name: str, **params: Any) -> tu
 _NULLABLE_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
 
 
-def run_df(driver: neo4j.Driver, database: str, name: str, **params: Any) -> pd.DataFrame:
+def run_df(driver: neo4j.Driver, database: str, name: str, settings: GraphletSettings | None = None,
+           **params: Any) -> pd.DataFrame:
     """Run a stored query into a DataFrame typed by its `returns` contract (ints stay ints with nulls)."""
-    keys, rows = execute(driver, database, name, **params)
+    keys, rows = execute(driver, database, name, settings, **params)
     frame = pd.DataFrame(rows, columns=keys)
     declared = registry().get(name).returns
     for column, kind in declared.items():

@@ -102,7 +102,7 @@ def test_penguin_tfma_waste_is_the_not_blessed_graphlet(graph):
 
 def test_penguin_transform_costs_shared_importer_and_unattributed_row(graph):
     # Graphlets {1, 2, 4, 6, 7} and {2, 8, 11, 13, 14}: Importer 2 is in both; StatisticsGen 3/10,
-    # ExampleValidator 5/12 and the CACHED Importer 9 are in none (SPEC §3 worked example).
+    # ExampleValidator 5/12 and the CACHED Importer 9 are in none (the penguin-transform worked example, rules §9).
     source = real("penguin-transform")
     with graph.driver() as driver:
         records, _, _ = driver.execute_query(

@@ -1,5 +1,5 @@
 """Graphlets built by the stored Cypher on the real stores: hand-derived expectations, the
-plain-Python SPEC §3 reference, NEXT/BASELINE links, idempotent and incremental builds."""
+plain-Python graphlet oracle (rules §3), NEXT/BASELINE links, idempotent and incremental builds."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def cypher(target, text, **params):
     return [r.data() for r in records]
 
 
-def test_penguin_tfma_matches_the_spec_worked_example(real_graph):
+def test_penguin_tfma_matches_the_worked_example_of_the_rules(real_graph):
     # Run 1: ExampleGen 1 -> Trainer 3 -> Evaluator 4 -> Pusher 5 (pushed = 1); Resolver 2 has no
     # events. Run 2: ExampleGen 6 -> Trainer 8 -> Evaluator 9 (baseline_model = Model 3, blessing
     # blessed = 0) -> Pusher 10 (pushed = 0); Resolver 7 only re-emits (INTERNAL_OUTPUT).
@@ -142,7 +142,7 @@ def test_a_build_that_died_half_way_is_done_again(real_graph):
         queries.execute(driver, real_graph.database, "graphlets.mark_building", source=source)
         queries.execute(driver, real_graph.database, "graphlets.clear", source=source)
         assert queries.run_df(driver, real_graph.database, "graphlets", source=source).empty
-        _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", settings="any")
+        _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", fingerprint="any")
         assert [source, "loaded", "the last build did not finish"] in pending
         # Nothing reads the half-built source as current meanwhile.
         _, ready = queries.execute(driver, real_graph.database, "waste.sources")

@@ -11,9 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mlprov.core import queries
-from mlprov.analytics.browser_guide import (
-    guide_server, params_line, play_url, read_queries, render_guide, write_guide,
-)
+from mlprov.analytics.browser_guide import guide_server, play_url, read_queries, render_guide, write_guide
 from mlprov.analytics.tables import analysis_queries
 from mlprov.core.errors import ServerError
 
@@ -29,7 +27,7 @@ def test_guide_lists_every_stored_read_query_with_its_params_block_and_body():
     assert {q.name for q in analysis_queries()} | {"lineage.upstream", "lineage.downstream"} <= {q.name for q in read}
     assert len(read) == len([q for q in queries.registry() if q.mode == "read" and not q.internal])
     # Two blocks per query, in order: its :params line, then its body exactly as stored.
-    assert runnable == [block for q in read for block in (params_line(q), q.body)]
+    assert runnable == [block for q in read for block in (q.params_line(), q.body)]
     for query in read:
         assert f"<h4>{html.escape(query.name.rpartition('.')[2])}</h4>" in guide
         assert html.escape(query.summary) in guide
@@ -63,7 +61,7 @@ MATCH (e) WHERE e.source = $source AND e.op = $op RETURN $n AS x
     path = tmp_path / "by_op.cypher"
     path.write_text(text, encoding="utf-8")
     query = queries.parse_query_file(path, "by_op")
-    assert params_line(query) == ":params {source: null, op: 'it\\'s', n: 3}"
+    assert query.params_line() == ":params {source: null, op: 'it\\'s', n: 3}"
 
 
 def test_guide_has_an_overview_and_one_slide_per_namespace():

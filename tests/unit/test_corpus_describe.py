@@ -1,4 +1,4 @@
-"""`describe` measures SPEC §6 quantities; at M they sit within stated tolerances of the targets."""
+"""`describe` measures the calibration quantities of rules §6; at M they sit within stated tolerances of the targets."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The SPEC §3 graphlet reference on real stores, including SPEC's two worked examples."""
+"""The graphlet oracle (rules §3) on real stores, including the worked examples of rules §9."""
 
 from pathlib import Path
 

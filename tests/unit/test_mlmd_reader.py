@@ -1,4 +1,4 @@
-"""Reading MLMD SQLite stores: validation, streams, SPEC §2 normalisation (no server)."""
+"""Reading MLMD SQLite stores: validation, streams, rules §2 normalisation (no server)."""
 
 import shutil
 import sqlite3
@@ -8,7 +8,7 @@ import pytest
 from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.operators import OperatorMap, default_map, load_map
-from tests.helpers import NOT_MLMD, REAL_STORES, sql_count, store
+from tests.helpers import NOT_MLMD, REAL_STORES, read_everything, sql_count, store
 
 
 @pytest.mark.parametrize("path", REAL_STORES, ids=lambda p: p.name[:40])
@@ -124,3 +124,49 @@ def test_operator_mapping_is_exact_not_substring(tmp_path):
     with pytest.raises(BadInputError, match="unknown categories"):
         load_map(extra)
     assert OperatorMap().operator("plain") == "plain"
+
+
+@pytest.mark.parametrize("fragment", ["penguin-tfma", "Skye-Tran", "Syahrrulll", "ksuchoi216"])
+def test_chunk_boundaries_change_nothing(fragment, tmp_path):
+    """Keyset chunks of 1, 2 or 3 rows give the rows that one chunk gives, damaged stores included."""
+    copy = tmp_path / "damaged.sqlite"
+    shutil.copy(store(fragment), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM Artifact WHERE id = (SELECT min(id) FROM Artifact)")
+    for path in (store(fragment), copy):
+        results = [read_everything(path, chunk_rows) for chunk_rows in (1, 2, 3, 1_000_000)]
+        assert all(r == results[-1] for r in results)
+
+
+def test_sqlite_locations_and_identity():
+    path = store("penguin-tfma")
+    for location in (path, str(path), f"sqlite:///{path}"):
+        opened = mlmd.open_store(location)
+        try:
+            assert opened.path == path
+            assert mlmd.store_identity(opened) == mlmd.StoreIdentity("mlmd-sqlite", str(path), path.stem)
+        finally:
+            opened.close()
+
+
+def test_a_sqlite_store_written_while_it_is_read_is_seen_at_one_instant(tmp_path):
+    """In WAL mode a pipeline can commit while the reader reads; the reader's one transaction keeps
+    seeing the store as it was when the read began."""
+    copy = tmp_path / "live.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        artifacts_before = conn.execute("SELECT count(*) FROM Artifact").fetchone()[0]
+    opened = mlmd.open_store(copy)
+    try:
+        opened.chunk_rows = 1
+        stream = mlmd.artifacts(opened)
+        first = next(stream)
+        with sqlite3.connect(copy) as writer:
+            writer.execute("INSERT INTO Artifact (type_id, uri) SELECT type_id, 'written-meanwhile' FROM Artifact LIMIT 1")
+        rest = list(stream)
+        assert len([first, *rest]) == artifacts_before == opened.count("Artifact")
+        assert all(a["uri"] != "written-meanwhile" for a in rest)
+    finally:
+        opened.close()
+    assert sql_count(copy, "SELECT count(*) FROM Artifact WHERE uri = 'written-meanwhile'") == 1

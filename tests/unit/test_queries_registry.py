@@ -1,11 +1,16 @@
-"""The stored-query registry: header parsing and the refusals of STYLE.md."""
+"""The stored-query registry: header parsing, and what it refuses (undeclared or unused parameters, a
+name other than the file stem, duplicate names, unknown modes, read queries without `returns`, a
+graphlet setting with a default of its own); settings come from the settings object."""
 
+import re
 from pathlib import Path
 
 import pytest
 
+from mlprov.analytics.graphlets import BUILD_STEPS
 from mlprov.core import queries
 from mlprov.core.queries import QueryError, Registry, parse_query_file
+from mlprov.core.settings import SETTING_NAMES, GraphletSettings
 
 
 def write(folder: Path, rel: str, text: str) -> Path:
@@ -33,7 +38,8 @@ def test_header_is_parsed(tmp_path):
     assert query.params["since"].default is None
     assert query.params["since"].doc == "only executions after this"
     assert query.returns == {"operator": "string", "cost_s": "float"}
-    assert query.browser == ":params {since: null}"
+    assert query.examples == {"since": None}
+    assert query.params_line() == ":params {since: null}"
     assert query.body.startswith("MATCH (e:Execution)")
 
 
@@ -99,8 +105,9 @@ def test_every_shipped_query_is_valid_and_documented():
     assert "analyses.graphlets" in names and "schema.constraints" in names
     for query in registry:
         assert query.summary, query.path
-        if query.mode == "read" and query.name.startswith(("analyses.", "lineage.", "topology.")):
-            assert query.browser.startswith(":params"), f"{query.path}: needs a browser :params line"
+        line = query.params_line()
+        shown = queries._parse_flow_map(line.removeprefix(":params").strip(), query.path)
+        assert list(shown) == list(query.params), f"{query.path}: {line}"
 
 
 def test_list_defaults_are_lists(tmp_path):
@@ -130,3 +137,73 @@ def test_batched_queries_run_in_implicit_transactions(tmp_path, tail, own):
     assert batched_files and {query.name for query in batched} == batched_files
     for query in batched:
         assert query.runs_in_own_transactions, query.name
+
+
+SETTING_QUERY = """// name: runs
+// summary: Trainer runs.
+// mode: read
+// params: {trainer_operator: {type: string, doc: the Trainer operator}}
+// returns: {runs: int}
+// browser: ":params {}"
+MATCH (t:Execution {operator: $trainer_operator}) RETURN count(t) AS runs
+"""
+
+
+def test_a_setting_takes_its_value_from_the_settings_object(tmp_path):
+    query = parse_query_file(write(tmp_path, "runs.cypher", SETTING_QUERY), "runs")
+    assert query.params["trainer_operator"].setting
+    assert query.bind({}) == {"trainer_operator": GraphletSettings().trainer_operator}
+    learner = GraphletSettings(trainer_operator="Learner")
+    assert query.bind({}, learner) == {"trainer_operator": "Learner"}
+    assert query.bind({"trainer_operator": "Fit"}, learner) == {"trainer_operator": "Fit"}
+    # The Browser line shows the same values.
+    assert query.params_line() == f":params {{trainer_operator: '{GraphletSettings().trainer_operator}'}}"
+    assert query.params_line(learner) == ":params {trainer_operator: 'Learner'}"
+
+
+@pytest.mark.parametrize(("header", "refusal"), [
+    ("{trainer_operator: {type: string, default: Trainer, doc: d}}", "graphlet setting: its default comes from mlprov.core.settings"),
+    ("{trainer_operator: {type: string, default: null, doc: d}}", "graphlet setting: its default comes from mlprov.core.settings"),
+    ("{trainer_operator: {type: list, doc: d}}", "graphlet setting of type string, not list"),
+])
+def test_a_header_cannot_write_a_settings_default_of_its_own(tmp_path, header, refusal):
+    text = SETTING_QUERY.replace("{trainer_operator: {type: string, doc: the Trainer operator}}", header)
+    path = write(tmp_path, "runs.cypher", text)
+    with pytest.raises(QueryError, match=rf"{path}:4: parameter trainer_operator is a {refusal}"):
+        parse_query_file(path, "runs")
+
+
+@pytest.mark.parametrize(("browser", "refusal"), [
+    (":params {trainer_operator: 'Trainer'}", "gives graphlet setting.s. trainer_operator"),
+    (":params {since: 3}", "names undeclared parameter.s.: since"),
+    ("{}", "a browser line is ':params"),
+])
+def test_a_browser_line_gives_examples_of_declared_non_settings_only(tmp_path, browser, refusal):
+    path = write(tmp_path, "runs.cypher", SETTING_QUERY.replace(":params {}", browser))
+    with pytest.raises(QueryError, match=rf"{path}:6: .*{refusal}"):
+        parse_query_file(path, "runs")
+
+
+def test_shipped_queries_take_every_setting_from_the_settings_object():
+    for query in queries.registry():
+        for name in set(query.params) & set(SETTING_NAMES):
+            assert query.params[name].setting and query.params[name].default is None, query.path
+
+
+def test_no_query_names_the_trainer_operator_itself():
+    # A query that means the Trainer operator takes $trainer_operator, as the build does.
+    for query in queries.registry():
+        code = re.sub(r"//[^\n]*", "", query.body)
+        assert not re.search(r"""['"]Trainer['"]""", code), query.path
+
+
+def test_each_build_step_declares_only_the_source_and_settings():
+    # The build passes the source and its settings object; each step takes what its header declares.
+    for step in BUILD_STEPS:
+        query = queries.registry().get(f"graphlets.{step}")
+        assert set(query.params) <= {"source", *SETTING_NAMES}, query.path
+        assert query.bind({"source": "s"}, GraphletSettings(open_window_ms=1))["source"] == "s"
+    takes = {step: sorted(set(queries.registry().get(f"graphlets.{step}").params) & set(SETTING_NAMES))
+             for step in BUILD_STEPS}
+    assert takes["members"] == ["model_types", "trainer_operator"]
+    assert takes["outcomes"] == ["open_window_ms"]

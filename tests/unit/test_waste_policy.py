@@ -1,4 +1,4 @@
-"""Savings, cadence and staleness of skip policies on small hand-made frames (SPEC §5)."""
+"""Savings, cadence and staleness of skip policies on small hand-made frames (rules §5)."""
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,122 @@
+"""Writing results: the output formats, one DataFrame writer (stdout or a file), strict JSON for
+documents, and the one atomic file write that every file mlprov writes for others goes through.
+
+Atomic: the file is written to a temporary file in the same folder, fsynced, then renamed over the
+old one (`os.replace`), so a reader sees the old file or the new one, never half of one. Strict
+JSON: NaN and infinities are written as null (orchestrators' parsers refuse them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mlprov.core.errors import BadInputError
+
+
+class Format(str, Enum):
+    """Every output format; each command offers some of them."""
+
+    table = "table"  # aligned columns for people
+    text = "text"  # a few sentences for people (an advice)
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"  # files only
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def frame_text(frame: pd.DataFrame, fmt: Format | str, decimals: int | None = None) -> str:
+    """A table as text: `table` (aligned, floats to `decimals` places when given), `csv` or `json`
+    (a list of records, strict)."""
+    fmt = Format(fmt)
+    if fmt is Format.csv:
+        return frame.to_csv(index=False)
+    if fmt is Format.json:
+        # pandas writes NaN, infinities and missing values as null, objects it does not know as
+        # strings; in C, where a detour through Python objects takes 20 times longer.
+        return frame.to_json(orient="records", indent=1, default_handler=str) + "\n"
+    if fmt is Format.table:
+        if frame.empty:
+            return "(no rows)\n"
+        float_format = None if decimals is None else (lambda v: f"{v:.{decimals}f}")
+        return frame.to_string(index=False, float_format=float_format) + "\n"
+    raise ValueError(f"a table is not written as {fmt.value}")
+
+
+def check_destination(fmt: Format | str, output: Path | None) -> None:
+    """Refuse, before any work, a format that stdout cannot take (parquet is binary)."""
+    if Format(fmt) is Format.parquet and output is None:
+        raise BadInputError("--format parquet needs --output PATH")
+
+
+def write_frame(frame: pd.DataFrame, fmt: Format | str, output: Path | None = None,
+                decimals: int | None = None) -> None:
+    """Write a table to stdout, or atomically to the file `output` (parquet needs a file)."""
+    fmt = Format(fmt)
+    check_destination(fmt, output)
+    if output is None:
+        sys.stdout.write(frame_text(frame, fmt, decimals))
+        return
+    if fmt is Format.parquet:
+        atomic_write(output, lambda path: frame.to_parquet(path, index=False))
+        return
+    text = frame_text(frame, fmt, decimals)
+    atomic_write(output, lambda path: path.write_text(text, encoding="utf-8"))
+
+
+def strict(value: Any) -> Any:
+    """`value` with NaN, infinities and missing values as None and numpy scalars as Python ones,
+    so that `json.dumps(..., allow_nan=False)` takes it."""
+    if isinstance(value, Mapping):
+        return {str(key): strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
+
+
+def json_text(document: Any) -> str:
+    """A document (dicts, lists, numbers, strings) as strict JSON."""
+    return json.dumps(strict(document), indent=2, allow_nan=False, default=str) + "\n"
+
+
+def write_json(document: Any) -> None:
+    """Write a document as strict JSON to stdout."""
+    sys.stdout.write(json_text(document))
