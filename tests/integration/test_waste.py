@@ -44,9 +44,12 @@ SHUFFLE_THE_FUTURE = [
 
 @pytest.fixture(scope="module")
 def corpus_target(neo4j_target, tmp_path_factory):
-    """The session's throwaway server holding a small generated corpus with built graphlets."""
+    """The session's throwaway server holding only a small generated corpus with built graphlets
+    (emptied first: another module's corpus has pipelines of the same names)."""
     store = tmp_path_factory.mktemp("waste") / "corpus.sqlite"
     generate(store, pipelines=PIPELINES, days=40, seed=7, progress=None)
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     with neo4j_target.driver() as driver:
         load_store(store, driver, neo4j_target.database, source_name=SOURCE, replace=True, quiet=True)
         build(driver, neo4j_target.database, force=True, quiet=True)
