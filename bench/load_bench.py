@@ -21,37 +21,32 @@ from pathlib import Path
 from throwaway import keep_results, throwaway_server
 
 from mlprov.core import queries
-from mlprov.loader import graph_rows, load_store, mlmd
+from mlprov.loader import load_store, mlmd
+from mlprov.loader.graph_stream import ARTIFACTS, EXECUTIONS, INPUT_EVENTS, OUTPUT_EVENTS, PIPELINES, GraphStream, Part
+from mlprov.loader.neo4j_sink import LOAD_QUERIES
 from mlprov.loader.operators import default_map
 
 
-
 def naive_rate(driver, database: str, store_path: Path, n_rows: int) -> float:
-    """Rows per second when every artifact, execution and event is its own transaction."""
-    source = "naive-baseline"
+    """Rows per second when every artifact, execution (after its pipeline) and event is its own
+    transaction, written by the Neo4j batch sink's stored queries."""
     store = mlmd.open_store(store_path)
-    normaliser = graph_rows.ExecutionNormaliser(source, mlmd.pipeline_contexts(store), default_map())
-    work: list[tuple[str, dict]] = []
-    for row in mlmd.artifacts(store):
-        work.append(("load.artifacts", graph_rows.artifact_row(source, row)))
-        if len(work) >= n_rows // 3:
-            break
-    for row in mlmd.executions(store):
-        work.append(("load.executions", normaliser.row(row)))
-        if len(work) >= 2 * n_rows // 3:
-            break
-    loaded_artifacts = {r["uid"] for name, r in work if name == "load.artifacts"}
-    loaded_executions = {r["uid"] for name, r in work if name == "load.executions"}
-    for event in mlmd.events(store):
-        row = graph_rows.event_row(source, event)
-        if row["artifact"] in loaded_artifacts and row["execution"] in loaded_executions:
-            work.append((f"load.{event['direction'].lower()}_events", row))
+    work: list[tuple[Part, dict]] = []
+    written: set[str] = set()
+    for part, row in GraphStream(store, "naive-baseline", default_map()):
+        if part in (INPUT_EVENTS, OUTPUT_EVENTS):
+            if row["artifact"] in written and row["execution"] in written:
+                work.append((part, row))
+        elif (part is ARTIFACTS and len(work) < n_rows // 3
+              or part in (PIPELINES, EXECUTIONS) and len(work) < 2 * n_rows // 3):
+            work.append((part, row))
+            written.add(row["uid"])
         if len(work) >= n_rows:
             break
     store.close()
     started = time.perf_counter()
-    for name, row in work:
-        queries.execute(driver, database, name, rows=[row])
+    for part, row in work:
+        queries.execute(driver, database, LOAD_QUERIES[part], rows=[row])
     elapsed = time.perf_counter() - started
     return len(work) / elapsed
 

@@ -12,12 +12,11 @@ import sqlite3
 from pathlib import Path
 
 from mlprov.core.errors import BadInputError
-from mlprov.corpus.oracle.graphlets import operator_of
-from mlprov.loader.operators import default_map
+from mlprov.loader.operators import CATEGORIES, default_map
+from mlprov.loader.vocabulary import EXECUTION_STATE_CODES, TYPE_KIND_EXECUTION
 
 DAY_MS = 86_400_000
-PRESENCE_OPERATORS = ("ExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform", "Tuner",
-                      "Trainer", "Evaluator", "InfraValidator", "Pusher")
+CACHED = EXECUTION_STATE_CODES["CACHED"]
 TARGETS = {
     "pipelines": "3000 at L",
     "window_days": "120-130",
@@ -55,12 +54,12 @@ def describe(path: str | Path) -> list[tuple[str, object, str]]:
 
 
 def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
-    # Presence uses the reference's operator families (any ExampleGen variant is an ExampleGen);
-    # cost categories use the loader's mapping, so they agree with the analyses in Neo4j.
+    # Operators and categories are the loader's (loader/operators.toml), so they agree with the
+    # analyses in Neo4j.
     operator_map = default_map()
-    type_rows = list(con.execute("SELECT id, name FROM Type WHERE type_kind = 0"))
-    operators = {type_id: operator_of(name) for type_id, name in type_rows}
-    categories = {type_id: operator_map.classify(name)[1] for type_id, name in type_rows}
+    type_rows = list(con.execute("SELECT id, name FROM Type WHERE type_kind = ?", (TYPE_KIND_EXECUTION,)))
+    operators = {type_id: operator_map.operator(name) for type_id, name in type_rows}
+    categories = {type_id: operator_map.category(operators[type_id]) for type_id, _ in type_rows}
     has_times = any(r[1] == "create_time_since_epoch" for r in con.execute("PRAGMA table_info(Execution)"))
     times = ("e.create_time_since_epoch", "e.last_update_time_since_epoch") if has_times else ("0", "0")
     pipeline_of = dict(con.execute(
@@ -83,8 +82,8 @@ def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
         if operator == "Trainer":
             entry[2] += 1
             trainers += 1
-            live_trainers += state != 5
-        seconds = 0.0 if state == 5 else cpu.get(execution_id, max(0, (updated or 0) - (created or 0)) / 1000.0)
+            live_trainers += state != CACHED
+        seconds = 0.0 if state == CACHED else cpu.get(execution_id, max(0, (updated or 0) - (created or 0)) / 1000.0)
         category = categories.get(type_id, "other")
         cost_by_category[category] = cost_by_category.get(category, 0.0) + seconds
     pushed = con.execute(
@@ -111,7 +110,10 @@ def _measure(con: sqlite3.Connection) -> list[tuple[str, object, str]]:
         ("active_days_mean", round(sum(active_days) / count, 1), TARGETS["active_days_mean"]),
         ("push_share", round(pushed / live_trainers, 3) if live_trainers else 0.0, TARGETS["push_share"]),
     ]
-    for operator in PRESENCE_OPERATORS:
+    # Every operator the store runs, in pipeline-stage order: the ExampleGen a store runs is named
+    # as the graph names it (CsvExampleGen, ImportExampleGen, ...).
+    run = {operator for _, _, _, ops in per_pipeline.values() for operator in ops}
+    for operator in sorted(run, key=lambda op: (CATEGORIES.index(operator_map.category(op)), op)):
         share = sum(operator in ops for _, _, _, ops in per_pipeline.values()) / count
         rows.append((f"presence_{operator}", round(share, 3), ""))
     for category in sorted(cost_by_category):

@@ -15,7 +15,7 @@ from mlprov.corpus.store_writer import StoreWriter
 
 COST_PROPERTY = "cpu_seconds"
 COST_MEDIAN_S = {
-    "ExampleGen": 2400.0,
+    "CsvExampleGen": 2400.0,
     "StatisticsGen": 900.0,
     "SchemaGen": 60.0,
     "ExampleValidator": 120.0,

@@ -5,6 +5,11 @@ ml-metadata opens without migration. Types are registered as TFX registers them:
 `mlmd.*` system types first, then contexts, then component and artifact types by class path.
 """
 
+from mlprov.loader.operators import default_map
+from mlprov.loader.vocabulary import (
+    ARTIFACT_STATE_CODES, EVENT_TYPE_CODES, EXECUTION_STATE_CODES, TYPE_KIND_ARTIFACT, TYPE_KIND_EXECUTION,
+)
+
 SCHEMA_VERSION = 10
 
 DDL = """
@@ -49,44 +54,46 @@ CREATE INDEX `idx_execution_external_id` ON `Execution`(`external_id`);
 CREATE INDEX `idx_context_external_id` ON `Context`(`external_id`);
 """
 
-# Execution.last_known_state and Event.type, numbered as in ml-metadata's metadata_store.proto.
-NEW, RUNNING, COMPLETE, FAILED, CACHED, CANCELED = 1, 2, 3, 4, 5, 6
-DECLARED_OUTPUT, DECLARED_INPUT, INPUT, OUTPUT, INTERNAL_INPUT, INTERNAL_OUTPUT = 1, 2, 3, 4, 5, 6
-ARTIFACT_LIVE = 2
+# The Execution.last_known_state, Event.type and Artifact.state values the generator writes, by
+# MLMD's numbers (loader/vocabulary.py, the one copy).
+RUNNING, COMPLETE, FAILED, CACHED, CANCELED = (
+    EXECUTION_STATE_CODES[name] for name in ("RUNNING", "COMPLETE", "FAILED", "CACHED", "CANCELED"))
+INPUT, OUTPUT, INTERNAL_OUTPUT = (EVENT_TYPE_CODES[name] for name in ("INPUT", "OUTPUT", "INTERNAL_OUTPUT"))
+ARTIFACT_LIVE = ARTIFACT_STATE_CODES["LIVE"]
 
-# TypeProperty.data_type (metadata_store.proto PropertyType).
+# TypeProperty.data_type (metadata_store.proto PropertyType): only the generator writes TypeProperty.
 INT, DOUBLE, STRING = 1, 2, 3
 
-ARTIFACT_KIND, EXECUTION_KIND, CONTEXT_KIND = 1, 0, 2
-
 SYSTEM_TYPES = [
-    ("mlmd.Dataset", ARTIFACT_KIND),
-    ("mlmd.Model", ARTIFACT_KIND),
-    ("mlmd.Metrics", ARTIFACT_KIND),
-    ("mlmd.Statistics", ARTIFACT_KIND),
-    ("mlmd.Train", EXECUTION_KIND),
-    ("mlmd.Transform", EXECUTION_KIND),
-    ("mlmd.Process", EXECUTION_KIND),
-    ("mlmd.Evaluate", EXECUTION_KIND),
-    ("mlmd.Deploy", EXECUTION_KIND),
+    ("mlmd.Dataset", TYPE_KIND_ARTIFACT),
+    ("mlmd.Model", TYPE_KIND_ARTIFACT),
+    ("mlmd.Metrics", TYPE_KIND_ARTIFACT),
+    ("mlmd.Statistics", TYPE_KIND_ARTIFACT),
+    ("mlmd.Train", TYPE_KIND_EXECUTION),
+    ("mlmd.Transform", TYPE_KIND_EXECUTION),
+    ("mlmd.Process", TYPE_KIND_EXECUTION),
+    ("mlmd.Evaluate", TYPE_KIND_EXECUTION),
+    ("mlmd.Deploy", TYPE_KIND_EXECUTION),
 ]
 
 CONTEXT_TYPES = ["pipeline", "pipeline_run", "node", "execution_cache"]
 
-# Operator (node id prefix) -> TFX component class path, and its system parent type.
-COMPONENT_TYPES = {
-    "ExampleGen": ("tfx.components.example_gen.csv_example_gen.component.CsvExampleGen", None),
-    "StatisticsGen": ("tfx.components.statistics_gen.component.StatisticsGen", "mlmd.Process"),
-    "SchemaGen": ("tfx.components.schema_gen.component.SchemaGen", "mlmd.Process"),
-    "ExampleValidator": ("tfx.components.example_validator.component.ExampleValidator", None),
-    "Transform": ("tfx.components.transform.component.Transform", "mlmd.Transform"),
-    "Tuner": ("tfx.components.tuner.component.Tuner", None),
-    "Trainer": ("tfx.components.trainer.component.Trainer", "mlmd.Train"),
-    "Evaluator": ("tfx.components.evaluator.component.Evaluator", "mlmd.Evaluate"),
-    "InfraValidator": ("tfx.components.infra_validator.component.InfraValidator", None),
-    "Pusher": ("tfx.components.pusher.component.Pusher", "mlmd.Deploy"),
-    "Resolver": ("tfx.dsl.components.common.resolver.Resolver", None),
-}
+# TFX component class paths the corpus runs, with their system parent type, by operator: the name
+# the loader's operator map (loader/operators.toml, the one definition) gives the class path, so the
+# generator, its ground truth and the loaded graph all call a component the same.
+COMPONENT_TYPES = {default_map().operator(class_path): (class_path, parent) for class_path, parent in (
+    ("tfx.components.example_gen.csv_example_gen.component.CsvExampleGen", None),
+    ("tfx.components.statistics_gen.component.StatisticsGen", "mlmd.Process"),
+    ("tfx.components.schema_gen.component.SchemaGen", "mlmd.Process"),
+    ("tfx.components.example_validator.component.ExampleValidator", None),
+    ("tfx.components.transform.component.Transform", "mlmd.Transform"),
+    ("tfx.components.tuner.component.Tuner", None),
+    ("tfx.components.trainer.component.Trainer", "mlmd.Train"),
+    ("tfx.components.evaluator.component.Evaluator", "mlmd.Evaluate"),
+    ("tfx.components.infra_validator.component.InfraValidator", None),
+    ("tfx.components.pusher.component.Pusher", "mlmd.Deploy"),
+    ("tfx.dsl.components.common.resolver.Resolver", None),
+)}
 
 # Artifact type -> (declared properties with their data type, system parent type).
 ARTIFACT_TYPES = {

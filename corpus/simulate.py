@@ -1,6 +1,6 @@
 """Simulates one production pipeline day by day and records it through a PipelineRecorder.
 
-Each day a new data span arrives (ExampleGen → StatisticsGen → SchemaGen → ExampleValidator →
+Each day a new data span arrives (CsvExampleGen → StatisticsGen → SchemaGen → ExampleValidator →
 Transform → Tuner, which re-tunes now and then and is a CACHED run otherwise, as TFX records it);
 Trainers run asynchronously through the day on a rolling window of the latest spans, each
 followed by its Resolver, Evaluator, InfraValidator and Pusher. Drift events, structure changes
@@ -32,7 +32,7 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 WINDOW_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z: a fixed origin keeps stores byte-identical
 
-FAILURE = {"ExampleGen": 0.02, "StatisticsGen": 0.005, "Transform": 0.02, "Tuner": 0.03}
+FAILURE = {"CsvExampleGen": 0.02, "StatisticsGen": 0.005, "Transform": 0.02, "Tuner": 0.03}
 DRIFT_EVENT_PER_DAY = 0.15
 DRIFT_DECAY_PER_DAY = 0.45
 BACKGROUND_DRIFT = 0.06
@@ -128,8 +128,8 @@ class PipelineSimulation:
             data.previous = data.current
         at = start_ms + 10 * 60_000
         fingerprint = f"split:single_split,num_files:{rng.randint(1, 64)},total_bytes:{rng.getrandbits(34)},xor_checksum:{rng.getrandbits(31)}"
-        example_gen = rec.run("ExampleGen", "CsvExampleGen", run_name, at, rec.cost("ExampleGen"),
-                              rec.state(FAILURE["ExampleGen"]), [],
+        example_gen = rec.run("CsvExampleGen", "CsvExampleGen", run_name, at, rec.cost("CsvExampleGen"),
+                              rec.state(FAILURE["CsvExampleGen"]), [],
                               [Output("Examples", "examples", {"span": day, "split_names": '["train", "eval"]',
                                                                "input_fingerprint": fingerprint})],
                               {"span": day, "input_fingerprint": fingerprint, "input_base": f"gs://data/{self.plan.name}"})

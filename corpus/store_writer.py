@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from mlprov.corpus import schema
+from mlprov.loader.vocabulary import TYPE_KIND_ARTIFACT, TYPE_KIND_CONTEXT, TYPE_KIND_EXECUTION
 
 FLUSH_ROWS = 500_000
 
@@ -69,13 +70,13 @@ class StoreWriter:
         for name, kind in schema.SYSTEM_TYPES:
             add(name, kind)
         for name in schema.CONTEXT_TYPES:
-            add(name, schema.CONTEXT_KIND)
+            add(name, TYPE_KIND_CONTEXT)
         for class_path, parent in schema.COMPONENT_TYPES.values():
-            type_id = add(class_path, schema.EXECUTION_KIND)
+            type_id = add(class_path, TYPE_KIND_EXECUTION)
             if parent:
                 parents.append((type_id, self.type_ids[parent]))
         for name, (declared, parent) in schema.ARTIFACT_TYPES.items():
-            type_id = add(name, schema.ARTIFACT_KIND)
+            type_id = add(name, TYPE_KIND_ARTIFACT)
             properties += [(type_id, prop, data_type) for prop, data_type in declared.items()]
             if parent:
                 parents.append((type_id, self.type_ids[parent]))

@@ -85,6 +85,10 @@ def cost(state: str, props: dict[str, Any], created_at: int | None, ended_at: in
     return 0.0, "unknown"
 
 
+def pipeline_row(source: str, name: str) -> dict:
+    return {"uid": uid(source, "p", name), "source": source, "name": name}
+
+
 class ExecutionNormaliser:
     """Knows the store's pipelines, so each execution lands in one (rules §2)."""
 

@@ -1,6 +1,7 @@
-"""Load one MLMD store into Neo4j: validate, then stream batches, nodes before relationships.
+"""Load one MLMD store into Neo4j online: check the store and its Source node, then pour the
+store's graph stream (graph_stream) into the Neo4j batch sink (neo4j_sink).
 
-Writes are plain CREATEs (fast), made safe by the Source node: it says `loading` until the last
+Writes are CREATEs (fast), made safe by the Source node: it says `loading` until the last
 batch is in. Loading a store that is already `loaded` from the same file changes nothing; a load
 that died half-way (still `loading`) is cleared and done again when the command is re-run; a
 reload (`replace`) removes that source's nodes first and touches no other source.
@@ -12,17 +13,17 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import neo4j
 
 from mlprov.core import queries
 from mlprov.core.errors import BadInputError, ServerError
-from mlprov.loader import graph_rows, mlmd
+from mlprov.loader import mlmd
+from mlprov.loader.graph_stream import GraphStream
+from mlprov.loader.neo4j_sink import Neo4jBatchSink
 from mlprov.loader.operators import OperatorMap, default_map
-from mlprov.core.progress import Progress
+from mlprov.loader.sinks import fill
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000
@@ -53,38 +54,6 @@ def default_source_name(path: Path) -> str:
 
 def apply_schema(driver: neo4j.Driver, database: str) -> None:
     queries.execute(driver, database, "schema.constraints")
-
-
-def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-class _Writer:
-    """Runs the load queries batch by batch and counts what it wrote."""
-
-    def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, quiet: bool):
-        self.driver = driver
-        self.database = database
-        self.batch_size = batch_size
-        self.quiet = quiet
-
-    def write(self, query: str, rows: Iterable[dict], label: str, total: int) -> int:
-        progress = Progress(f"  {label}", total, quiet=self.quiet)
-        written = 0
-        for batch in _batches(rows, self.batch_size):
-            queries.execute(self.driver, self.database, f"load.{query}", rows=batch)
-            written += len(batch)
-            progress.advance(len(batch))
-        progress.close()
-        return written
-
-
-def _split_events(source: str, events: Iterator[dict], direction: str) -> Iterator[dict]:
-    for event in events:
-        if event["direction"] == direction:
-            yield graph_rows.event_row(source, event)
 
 
 def _existing_source(driver: neo4j.Driver, database: str, source: str) -> dict | None:
@@ -144,30 +113,9 @@ def _load_open_store(store, source, sha256, driver, database, replace, operators
     if not quiet:
         log.info("loading %s as source %r (MLMD schema %d)", store.path, source, store.schema_version)
     queries.execute(driver, database, "load.source_begin", source=source, facts=source_facts(store, sha256))
-    writer = _Writer(driver, database, batch_size, quiet)
-    normaliser = graph_rows.ExecutionNormaliser(source, mlmd.pipeline_contexts(store), operators)
-    nodes = 0
-    nodes += writer.write("contexts", (graph_rows.context_row(source, r) for r in mlmd.contexts(store)),
-                          "contexts", store.count("Context"))
-    nodes += writer.write("artifacts", (graph_rows.artifact_row(source, r) for r in mlmd.artifacts(store)),
-                          "artifacts", store.count("Artifact"))
-    nodes += writer.write("executions", (normaliser.row(r) for r in mlmd.executions(store)),
-                          "executions", store.count("Execution"))
-    rels = writer.write("input_events", _split_events(source, mlmd.events(store), "INPUT"),
-                        "input events", mlmd.count_events(store, "INPUT"))
-    # The second pass over events re-counts skipped ones; keep the first pass's tally.
-    skipped_after_inputs = store.skipped.copy()
-    rels += writer.write("output_events", _split_events(source, mlmd.events(store), "OUTPUT"),
-                         "output events", mlmd.count_events(store, "OUTPUT"))
-    store.skipped = skipped_after_inputs
-    rels += writer.write("attributions", (graph_rows.link_row(source, "a", r) for r in mlmd.attributions(store)),
-                         "attributions", store.count("Attribution"))
-    rels += writer.write("associations", (graph_rows.link_row(source, "e", r) for r in mlmd.associations(store)),
-                         "associations", store.count("Association"))
-    rels += writer.write("parent_contexts", (graph_rows.parent_row(source, r) for r in mlmd.parent_contexts(store)),
-                         "parent contexts", store.count("ParentContext"))
+    written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators), quiet=quiet)
     finished = datetime.now(timezone.utc)
-    result = LoadResult(source, store.path, "loaded", nodes, rels, dict(sorted(store.skipped.items())),
+    result = LoadResult(source, store.path, "loaded", written.nodes, written.relationships, written.skipped,
                         (finished - started).total_seconds())
     finish_source(driver, database, result, finished)
     return result

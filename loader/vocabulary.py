@@ -20,3 +20,8 @@ EVENT_TYPES = {0: "UNKNOWN", 1: "DECLARED_OUTPUT", 2: "DECLARED_INPUT", 3: "INPU
                5: "INTERNAL_INPUT", 6: "INTERNAL_OUTPUT", 7: "PENDING_OUTPUT"}
 INPUT_EVENTS = {"DECLARED_INPUT", "INPUT", "INTERNAL_INPUT"}
 OUTPUT_EVENTS = {"DECLARED_OUTPUT", "OUTPUT", "INTERNAL_OUTPUT", "PENDING_OUTPUT"}
+
+# The same numbers by name, for what writes stores (the corpus generator).
+EXECUTION_STATE_CODES = {name: code for code, name in EXECUTION_STATES.items()}
+ARTIFACT_STATE_CODES = {name: code for code, name in ARTIFACT_STATES.items()}
+EVENT_TYPE_CODES = {name: code for code, name in EVENT_TYPES.items()}

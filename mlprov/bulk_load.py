@@ -1,7 +1,8 @@
 """`mlprov load --bulk`: a first load of MLMD stores with Neo4j's offline importer.
 
-The stores stream into CSV files (the online loader's rows, so the graph is the same) in a
-temporary folder under the server's `import/` while the local server stops; then
+Each store's graph stream (the online loader's, so the graph is the same) goes into the
+bulk-import-files sink, in a temporary folder under the server's `import/`, while the local
+server stops; then
 `neo4j-admin database import full` builds the database from the files, the server starts again,
 the schema is applied and its indexes populated, and each Source is marked `loaded`.
 
@@ -20,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,9 +29,11 @@ from mlprov.core import queries
 from mlprov.core.connection import open_driver
 from mlprov.core.errors import BadInputError, MlprovError
 from mlprov.loader import mlmd
-from mlprov.loader.bulk_csv import CsvFile, StoreCsv, write_store_csv
+from mlprov.loader.graph_stream import GraphStream
+from mlprov.loader.import_files_sink import CsvFile, ImportFilesSink
 from mlprov.loader.load import LoadResult, apply_schema, default_source_name, file_sha256, finish_source, source_facts
 from mlprov.loader.operators import OperatorMap, default_map
+from mlprov.loader.sinks import fill
 from mlprov.server.distribution import require_tool
 from mlprov.server.local import LocalServer
 
@@ -41,6 +45,19 @@ _STAGE = re.compile(r"^(?P<stage>[A-Z][\w >-]*), started ")
 
 class BulkImportError(MlprovError):
     """The importer refused the files; the database was left as it was."""
+
+
+@dataclass
+class _StoreFiles:
+    """One store's import files, and its load result as far as writing them went (`_finish`
+    adds the store's share of the import to its seconds)."""
+
+    result: LoadResult
+    files: list[CsvFile]
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
 
 
 def bulk_load(
@@ -76,7 +93,7 @@ def bulk_load(
         with ThreadPoolExecutor(max_workers=1) as background:
             stopped = background.submit(server.stop)
             try:
-                written = [_write_csv(path, source, folder / f"store-{i}", operators or default_map(), quiet)
+                written = [_write_files(path, source, folder / f"store-{i}", operators or default_map(), quiet)
                            for i, (path, source) in enumerate(zip(paths, sources))]
                 if before_import is not None:
                     before_import([f for store in written for f in store.files])
@@ -114,17 +131,26 @@ def _source_names(paths: list[Path], source_name: str | None) -> list[str]:
     return list(names)
 
 
-def _write_csv(path: Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> StoreCsv:
+def _write_files(path: Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> _StoreFiles:
+    started = time.monotonic()
     store = mlmd.open_store(path)
     try:
         if not quiet:
             log.info("writing %s as source %r (MLMD schema %d) for the import", path, source, store.schema_version)
-        return write_store_csv(store, source, source_facts(store, file_sha256(path)), folder, operators, quiet=quiet)
+        source_node = {"name": source, **source_facts(store, file_sha256(path)), "status": "loading"}
+        sink = ImportFilesSink(folder, store.path, source_node)
+        try:
+            written = fill(sink, GraphStream(store, source, operators), quiet=quiet)
+        finally:
+            sink.close()
     finally:
         store.close()
+    result = LoadResult(source, store.path, "loaded", written.nodes, written.relationships, written.skipped,
+                        time.monotonic() - started)
+    return _StoreFiles(result, sink.files)
 
 
-def _import(server: LocalServer, database: str, written: list[StoreCsv], folder: Path) -> None:
+def _import(server: LocalServer, database: str, written: list[_StoreFiles], folder: Path) -> None:
     """Import into the stopped server's database and start it again; on failure the database is
     put back as it was first."""
     java = require_tool("java", "to run neo4j-admin")
@@ -146,7 +172,7 @@ def _import(server: LocalServer, database: str, written: list[StoreCsv], folder:
     server.start()
 
 
-def _import_arguments(database: str, written: list[StoreCsv], folder: Path) -> list[str]:
+def _import_arguments(database: str, written: list[_StoreFiles], folder: Path) -> list[str]:
     files = [f for store in written for f in store.files if f.rows]
     arguments = ["database", "import", "full", database, "--overwrite-destination",
                  # Our files are fault-free by construction (the reader drops dangling rows):
@@ -200,7 +226,7 @@ def _run_importer(command: list[str], environment: dict[str, str], folder: Path)
     return log_file.read_text(encoding="utf-8")
 
 
-def _failure_message(output: str, written: list[StoreCsv]) -> str:
+def _failure_message(output: str, written: list[_StoreFiles]) -> str:
     """The store, file and line the importer stopped at, and its reason, in one line."""
     undone = "nothing was imported: the database is empty as before and the server runs again"
     # The innermost cause names the value or relationship the importer could not take.
@@ -211,22 +237,18 @@ def _failure_message(output: str, written: list[StoreCsv]) -> str:
         for store in written:
             for csv in store.files:
                 if str(csv.path) == failed_at["file"]:
-                    return (f"{store.path}: the bulk import failed on its {csv.kind} rows (line "
+                    return (f"{store.result.path}: the bulk import failed on its {csv.kind} rows (line "
                             f"{failed_at['line']} of {csv.path.name}): {reason}; {undone}")
-    stores = ", ".join(str(store.path) for store in written)
+    stores = ", ".join(str(store.result.path) for store in written)
     return f"{stores}: the bulk import failed: {reason}; {undone}"
 
 
-def _finish(driver, database: str, written: list[StoreCsv], shared_s: float, started: float) -> list[LoadResult]:
-    """Mark each source `loaded`; its time is its own CSV writing plus its share (by rows) of the rest."""
+def _finish(driver, database: str, written: list[_StoreFiles], shared_s: float, started: float) -> list[LoadResult]:
+    """Mark each source `loaded`; its time is its own file writing plus its share (by rows) of the rest."""
     finished = datetime.now(timezone.utc)
     all_rows = max(1, sum(store.rows for store in written))
-    results = []
     for store in written:
-        seconds = store.seconds + shared_s * store.rows / all_rows
-        result = LoadResult(store.source, store.path, "loaded", store.nodes, store.relationships, store.skipped,
-                            seconds)
-        finish_source(driver, database, result, finished)
-        results.append(result)
+        store.result.seconds += shared_s * store.rows / all_rows
+        finish_source(driver, database, store.result, finished)
     log.info("bulk load of %d store(s) done in %.1f s", len(written), time.monotonic() - started)
-    return results
+    return [store.result for store in written]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from mlprov.core.settings import GraphletSettings
 from mlprov.corpus.oracle.store_rows import EVENT_INPUT, EVENT_OUTPUT, ExecutionRow, StoreRows, read_store_rows
+from mlprov.loader.operators import OperatorMap, default_map
 
 UNWALKED_UPSTREAM_KEYS = {"base_model"}
 UNWALKED_DOWNSTREAM_KEYS = {"base_model", "baseline_model"}
@@ -25,22 +27,16 @@ COLUMNS = ["source", "pipeline", "trainer_node", "trainer_id", "model_id", "outc
            "n_executions", "n_artifacts", "member_execution_ids", "member_artifact_ids",
            "cost_full_s", "cost_amortized_s", "cost_first_use_s", "warm_starts_from", "baseline_from"]
 
-# Exact class names (last component of the type name) -> operator. The loader's configurable
-# mapping (mlprov.loader.operators) replaces this; only `operator_of` has to change then.
-_OPERATORS = {
-    "CsvExampleGen": "ExampleGen", "ImportExampleGen": "ExampleGen", "FileBasedExampleGen": "ExampleGen",
-    "BigQueryExampleGen": "ExampleGen", "Importer": "Importer", "StatisticsGen": "StatisticsGen",
-    "SchemaGen": "SchemaGen", "ExampleValidator": "ExampleValidator", "Transform": "Transform",
-    "Tuner": "Tuner", "Trainer": "Trainer", "Evaluator": "Evaluator", "ModelValidator": "ModelValidator",
-    "InfraValidator": "InfraValidator", "Pusher": "Pusher", "BulkInferrer": "BulkInferrer",
-    "Resolver": "Resolver",
-}
-
 
 def operator_of(type_name: str) -> str:
-    """The operator an execution type runs; unknown components keep their own class name."""
-    class_name = type_name.rsplit(".", 1)[-1]
-    return _OPERATORS.get(class_name, class_name)
+    """The operator an execution type runs, as the loader's operator map names it: the map is
+    configuration the graphlet rules take as given (rules §2), like the Cypher build does."""
+    return _operator_map().operator(type_name)
+
+
+@cache
+def _operator_map() -> OperatorMap:
+    return default_map()
 
 
 def cost_s(execution: ExecutionRow) -> float:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-# MLMD Execution.State numbers, and the legacy `state` strings of notebook/Beam stores.
+# MLMD Execution.State numbers, and the legacy `state` strings of notebook/Beam stores: the
+# oracle's own copy, kept apart on purpose (tests/unit/test_vocabulary.py holds it to the loader's).
 STATE_NAMES = {0: "UNKNOWN", 1: "NEW", 2: "RUNNING", 3: "COMPLETE", 4: "FAILED", 5: "CACHED", 6: "CANCELED"}
 LEGACY_STATES = {"complete": "COMPLETE", "cached": "CACHED", "failed": "FAILED", "running": "RUNNING",
-                 "new": "NEW", "canceled": "CANCELED"}
+                 "new": "NEW", "canceled": "CANCELED", "cancelled": "CANCELED"}
 EVENT_INPUT, EVENT_OUTPUT = 3, 4
 # DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT: without a state, any of them means COMPLETE.
 OUTPUT_LIKE_EVENTS = {1, 4, 6, 7}

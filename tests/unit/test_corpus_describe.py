@@ -35,7 +35,7 @@ def test_describe_at_m_is_within_tolerances(corpus_m):
     outside = {q: (measured[q], bounds) for q, bounds in M_TOLERANCES.items()
                if not bounds[0] <= measured[q] <= bounds[1]}
     assert not outside
-    assert measured["presence_Trainer"] >= 0.9 and measured["presence_ExampleGen"] == 1.0
+    assert measured["presence_Trainer"] >= 0.9 and measured["presence_CsvExampleGen"] == 1.0
 
 
 def test_describe_works_on_a_real_store_and_prints_json():

@@ -11,6 +11,7 @@ from mlprov.core.errors import BadInputError
 from mlprov.corpus import compute, generate
 from mlprov.corpus.oracle.graphlets import cost_s
 from mlprov.corpus.oracle.store_rows import read_store_rows
+from mlprov.loader.operators import default_map
 from tests.helpers import live_trainer_runs
 
 REAL_V10 = (Path(__file__).parents[1] / "data" / "mlmd"
@@ -92,3 +93,10 @@ def test_truth_matches_the_store(tiny):
     pipelines = pd.read_parquet(tiny.pipelines)
     assert len(pipelines) == TINY["pipelines"]
     assert pipelines["graphlets"].sum() == len(truth)
+
+
+def test_the_generator_names_operators_as_the_loader_does(tiny):
+    named = {operator for operators in pd.read_parquet(tiny.pipelines)["operators"] for operator in operators.split()}
+    with sqlite3.connect(tiny.store) as con:
+        types = [name for (name,) in con.execute("SELECT DISTINCT t.name FROM Execution e JOIN Type t ON t.id = e.type_id")]
+    assert named == {default_map().operator(name) for name in types}

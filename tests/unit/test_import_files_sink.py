@@ -1,4 +1,4 @@
-"""The bulk import's CSV: quoting the importer reads back exactly, typed columns, strict types."""
+"""The bulk-import-files sink: quoting the importer reads back exactly, typed columns, strict types."""
 
 import math
 
@@ -6,9 +6,20 @@ import pytest
 
 from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
-from mlprov.loader.bulk_csv import NODE_COLUMNS, CsvFile, _field, write_store_csv
+from mlprov.loader.graph_stream import GraphStream
+from mlprov.loader.import_files_sink import NODE_COLUMNS, CsvFile, ImportFilesSink, _field
 from mlprov.loader.operators import default_map
+from mlprov.loader.sinks import fill
 from tests.helpers import store
+
+
+def write_files(path, folder, source_node):
+    opened = mlmd.open_store(path)
+    try:
+        sink = ImportFilesSink(folder, path, source_node)
+        return sink, fill(sink, GraphStream(opened, "s", default_map()), quiet=True)
+    finally:
+        opened.close()
 
 
 def test_strings_are_quoted_with_doubled_quotes_and_none_is_an_empty_field():
@@ -37,14 +48,9 @@ def test_headers_type_every_column_and_name_the_id(tmp_path):
 
 def test_every_property_the_online_loader_writes_has_a_column(tmp_path):
     path = store("Syahrrulll")
-    opened = mlmd.open_store(path)
-    try:
-        written = write_store_csv(opened, "s", {"kind": "mlmd-sqlite", "path": str(path), "sha256": "0",
-                                                "schema_version": opened.schema_version}, tmp_path / "csv",
-                                  default_map(), quiet=True)
-    finally:
-        opened.close()
-    rows = {f.kind: f.rows for f in written.files}
+    sink, written = write_files(path, tmp_path / "csv", {"name": "s", "kind": "mlmd-sqlite", "path": str(path),
+                                                         "sha256": "0", "schema_version": 10, "status": "loading"})
+    rows = {f.kind: f.rows for f in sink.files}
     assert rows["Execution"] == rows["IN_PIPELINE"] > 0 and rows["Source"] == 1
     assert written.nodes == rows["Context"] + rows["Artifact"] + rows["Execution"]
     lifted = {prop for prop, _ in graph_rows.ARTIFACT_LIFTED.values()}
@@ -55,10 +61,6 @@ def test_a_store_value_of_an_unexpected_type_is_refused_naming_the_store(tmp_pat
     path = store("penguin-tfma")
     real_row = graph_rows.context_row
     monkeypatch.setattr(graph_rows, "context_row", lambda source, row: {**real_row(source, row), "name": 42})
-    opened = mlmd.open_store(path)
-    try:
-        with pytest.raises(BadInputError, match="without --bulk") as refused:
-            write_store_csv(opened, "s", {}, tmp_path / "csv", default_map(), quiet=True)
-    finally:
-        opened.close()
+    with pytest.raises(BadInputError, match="without --bulk") as refused:
+        write_files(path, tmp_path / "csv", {"name": "s"})
     assert str(path) in str(refused.value)
