@@ -3,7 +3,8 @@ Neo4j) writes the report; headless Debian chromium opens it from disk and takes 
 screenshots. Every section has a title in words, a finding sentence with numbers of this corpus and
 a figure that loaded; no number is in scientific notation; every image loads; no request leaves the
 machine (every request the pages make is a file: URL). The pipeline pages exist for the pipelines
-that waste most, and the Cypher each one gives for the Neo4j Browser runs on the server.
+that waste most, and the Cypher each one gives for the Neo4j Browser runs on the server. On two
+real stores, the headline shows the numbers the stores imply.
 Chromium missing fails the test: scripts/run.sh installs Debian's chromium before the tests."""
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import pytest
 
 from mlprov.analytics import findings as fd
 from mlprov.analytics import humanize as hz
-from mlprov.analytics.report import SECTIONS
+from mlprov.analytics.report import SECTIONS, write_report
+from mlprov.core import queries
 from mlprov.demo import run_demo
-from tests.helpers import fresh_graph
+from tests.helpers import fresh_graph, live_trainer_runs, store
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -143,3 +145,53 @@ def test_pipeline_pages_for_the_top_wasters_and_their_cypher_runs(demo, neo4j_ta
                 records, _, _ = driver.execute_query(query, database_=neo4j_target.database)
                 assert records, f"{page.name}: the Browser query returned nothing:\n{query}"
                 assert all(record.get("g") is not None for record in records)
+
+
+STORES = ("penguin-tfma", "Syahrrulll")
+
+
+@pytest.fixture(scope="module")
+def real_report(neo4j_target, tmp_path_factory, demo):
+    """A report of two real stores (one with a pushed and a not-blessed graphlet), on the test
+    server (after the demo's tests: it empties the database)."""
+    fresh_graph(neo4j_target, [store(fragment) for fragment in STORES])
+    with neo4j_target.driver() as driver:
+        return write_report(driver, neo4j_target.database, tmp_path_factory.mktemp("report"))
+
+
+def expected_headline(target) -> dict[str, str]:
+    """The headline numbers the two stores imply: one pipeline each; one graphlet per live Trainer
+    run; penguin-tfma pushed 1 of 2 and Syahrrulll 2 of 8 (tests/integration/test_graphlets_real.py);
+    the waste fraction from the graphlet table's amortized costs (closed graphlets that did not push
+    over all closed ones)."""
+    with target.driver() as driver:
+        graphlets = queries.run_df(driver, target.database, "graphlets")
+    closed = graphlets[graphlets["outcome"] != "open"]
+    wasted = closed.loc[closed["outcome"] != "pushed", "cost_amortized_s"].sum()
+    assert len(graphlets) == sum(live_trainer_runs(store(fragment)) for fragment in STORES) == 10
+    return {"pipelines": "2", "model graphlets": "10", "pushed share": "30%",
+            "waste fraction (amortized)": hz.percent(wasted / closed["cost_amortized_s"].sum())}
+
+
+def test_real_stores_headline_shows_the_numbers_they_imply(real_report, neo4j_target, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "install Debian's chromium (apt-get install -y chromium)"
+    seen = look(real_report.path.as_uri(), tmp_path / "real.png")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(real_report.path.as_uri(), wait_until="load")
+            headline = page.eval_on_selector_all(
+                ".headline div", "ds => ds.map(d => [d.lastChild.textContent, d.querySelector('b').innerText])")
+        finally:
+            browser.close()
+    assert [s["id"] for s in seen["sections"]] == [s.id for s in SECTIONS]
+    assert [i["src"] for i in seen["images"] if not i["done"] or i["width"] <= 0] == []
+    assert SCIENTIFIC.findall(seen["everything"]) == []
+    shown = dict(headline)
+    expected = expected_headline(neo4j_target)
+    assert {k: shown.get(k) for k in expected} == expected
+    # real TFX stores record no CPU time: their costs are wall-clock run times, and the report says so
+    assert "wall-clock-days of compute" in shown
