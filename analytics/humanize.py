@@ -108,6 +108,11 @@ def days(value: float | None) -> str:
     """A duration in days: `123 days`, `8.9 days`, `1 day`, `0.58 days`."""
     if value is None or pd.isna(value):
         return "n/a"
+    value = float(value)
+    if value < 1 / 24:
+        return plural(round(value * 1440), "minute")
+    if value < 1:
+        return f"{number(value * 24)} hours"
     text = number(value)
     return f"{text} day" if text == "1" else f"{text} days"
 

@@ -151,7 +151,10 @@ def headline(tables: Mapping[str, Table]) -> dict[str, str]:
         facts["waste fraction (amortized)"] = hz.percent(float(amortized.iloc[0])) if len(amortized) else "n/a"
     if "cost_by_category" in frames and not frames["cost_by_category"].empty:
         seconds = pd.to_numeric(frames["cost_by_category"]["cost_s"]).sum()
-        facts[f"{fd.cost_unit(frames)}-days of compute"] = hz.number(seconds / 86400)
+        if seconds >= 2 * 86400:
+            facts[f"{fd.cost_unit(frames)}-days of compute"] = hz.number(seconds / 86400)
+        else:
+            facts[f"{fd.cost_unit(frames)}-hours of compute"] = hz.number(seconds / 3600)
     return facts
 
 

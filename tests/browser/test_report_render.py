@@ -194,4 +194,4 @@ def test_real_stores_headline_shows_the_numbers_they_imply(real_report, neo4j_ta
     expected = expected_headline(neo4j_target)
     assert {k: shown.get(k) for k in expected} == expected
     # real TFX stores record no CPU time: their costs are wall-clock run times, and the report says so
-    assert "wall-clock-days of compute" in shown
+    assert "wall-clock-hours of compute" in shown

@@ -41,6 +41,12 @@ def test_cost_unit_follows_the_bases_summed(bases, unit):
     assert hz.cost_unit(bases) == unit
 
 
+@pytest.mark.parametrize("value, text", [(123.43, "123 days"), (8.86, "8.9 days"), (1.0, "1 day"),
+                                         (0.5, "12 hours"), (0.028, "40 minutes"), (0.0007, "1 minute")])
+def test_days_in_the_unit_a_reader_expects(value, text):
+    assert hz.days(value) == text
+
+
 def test_cells_format_ints_floats_and_booleans():
     assert hz.cell(123456789) == "123,456,789"
     assert hz.cell(2.5e-7) == "0.00000025"
