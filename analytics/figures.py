@@ -252,6 +252,7 @@ def graphlets(frames: Frames, path: Path) -> Path:
             ax.axvline(float(overall.iloc[0]), color="k", ls="--", lw=0.8)
             ax.text(float(overall.iloc[0]), -0.9, " all graphlets", fontsize=7)
         ax.set_xlim(0, 1.25)
+        ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])  # room on the right for the counts, no ticks past 100%
     else:
         _empty(ax)
         ax.set_title("Push rate by what changed before training", fontsize=10)
