@@ -63,6 +63,7 @@ class SyncResult:
     status: str  # synced | unchanged | loaded (in full: never loaded before, replaced, schema upgraded)
     rows_read: int = 0  # MLMD rows read from the store
     deleted: dict[str, int] = field(default_factory=dict)  # rows removed from the graph, per MLMD table
+    compared: list[str] = field(default_factory=list)  # tables whose counts differed, so keys were compared
     nodes: int = 0
     relationships: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -108,13 +109,13 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
         log.info("%s: %s: loading source %r in full", where, reload_because, source)
         loaded = load_open_store(store, source, driver, database, replace=True, operators=operators,
                                  batch_size=batch_size, quiet=quiet, started=started, state=state)
-        return SyncResult(source, where, "loaded", loaded.nodes + loaded.relationships, {}, loaded.nodes,
+        return SyncResult(source, where, "loaded", loaded.nodes + loaded.relationships, {}, [], loaded.nodes,
                           loaded.relationships, loaded.skipped, loaded.seconds)
     if existing["status"] == "loaded" and existing["version"] == state.version \
             and existing["watermarks"] == state.watermarks.to_json():
         log.info("%s: source %r is up to date", where, source)
         skipped = _parse_skipped(existing["skipped_reasons"])
-        return SyncResult(source, where, "unchanged", 0, {}, existing["n_nodes"] or 0,
+        return SyncResult(source, where, "unchanged", 0, {}, [], existing["n_nodes"] or 0,
                           existing["n_relationships"] or 0, skipped)
     if existing["location"] != state.location:
         log.info("%s: source %r was read from %s before", where, source, existing["location"])
@@ -149,8 +150,8 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
     if deleted:
         log.warning("%s: removed what left the store: %s", where,
                     ", ".join(f"{n} {table.lower()} row(s)" for table, n in deleted.items()))
-    return SyncResult(source, where, "synced", changes.rows + repaired.rows_read, deleted, nodes, relationships,
-                      repaired.skipped, seconds)
+    return SyncResult(source, where, "synced", changes.rows + repaired.rows_read, deleted, repaired.compared, nodes,
+                      relationships, repaired.skipped, seconds)
 
 
 def _needs_full_load(existing: dict | None, state: StoreState, replace: bool) -> str | None:
@@ -221,6 +222,7 @@ def _write(driver: neo4j.Driver, database: str, batch_size: int, stream: GraphSt
 class _Repaired:
     skipped: dict[str, int]
     deleted: Counter = field(default_factory=Counter)
+    compared: list[str] = field(default_factory=list)
     rows_read: int = 0
 
 
@@ -279,6 +281,7 @@ def _apply_diffs(store: mlmd.Store, source: str, driver: neo4j.Driver, database:
     reread = _Reread()
     deletions: list[tuple[Part, dict]] = []
     for table in tables:
+        repaired.compared.append(table)
         diff = diff_table(store, driver, database, source, table)
         if not quiet:
             log.info("  %s: %d row(s) only in the store, %d only in the graph", table, len(diff.missing),
