@@ -31,6 +31,20 @@ def _checked_stores() -> tuple[list[Path], list[Path]]:
 REAL_STORES, NOT_MLMD = _checked_stores()
 
 
+# Data and schema go, in batches so that a large test graph does not need one huge transaction.
+DELETE_ALL_NODES = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+DROP_ALL_INDEXES_AND_CONSTRAINTS = "CALL apoc.schema.assert({}, {}, true)"
+
+
+def empty(target):
+    """`target`'s database without nodes, relationships, indexes or constraints; returns `target`."""
+    with target.driver() as driver, driver.session(database=target.database) as session:
+        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        session.run(DELETE_ALL_NODES).consume()
+        session.run(DROP_ALL_INDEXES_AND_CONSTRAINTS).consume()
+    return target
+
+
 def store(fragment: str) -> Path:
     """The one real store whose file name contains `fragment`."""
     matches = [p for p in REAL_STORES if fragment in p.name]

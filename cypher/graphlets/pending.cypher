@@ -1,16 +1,20 @@
 // name: pending
-// summary: Sources whose graphlets are missing or older than their last load or build settings (what an incremental build must do).
+// summary: Sources whose graphlets are missing or older than their store's content (a load, reload or sync since the last build) or their build settings (what an incremental build must do).
 // mode: read
 // params: {fingerprint: {type: string, doc: fingerprint of the build settings (and steps)}, force: {type: bool, default: false, doc: rebuild every loaded source}}
 // returns: {source: string, status: string, reason: string}
 // internal: true
+// `sha256` is the store's version (for a database without a file, the digest of its watermarks):
+// a sync changes it and leaves `synced_at`, which a load never sets (rules §10).
 MATCH (s:Source)
 WITH s,
      CASE
+       WHEN s.status = 'syncing' THEN 'sync not finished: run the sync again'
        WHEN s.status <> 'loaded' THEN 'load not finished: run the load again'
        WHEN $force THEN 'forced'
        WHEN s.graphlets_status = 'building' THEN 'the last build did not finish'
        WHEN s.graphlets_sha256 IS NULL THEN 'never built'
+       WHEN s.graphlets_sha256 <> s.sha256 AND s.synced_at IS NOT NULL THEN 'store synced'
        WHEN s.graphlets_sha256 <> s.sha256 THEN 'store reloaded'
        WHEN s.graphlets_settings <> $fingerprint THEN 'settings changed'
        ELSE null
