@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,7 +30,7 @@ from pathlib import Path
 import neo4j
 
 from mlprov.analytics.graphlets import built_settings
-from mlprov.analytics.tables import analysis_queries, run_table, stem
+from mlprov.analytics.tables import Table, analysis_queries, run_table, stem
 from mlprov.core import queries
 from mlprov.core.errors import MlprovError
 from mlprov.core.output import Format, atomic_write, write_frame
@@ -117,16 +117,23 @@ def _busy_sources(versions: list[list]) -> list[str]:
 
 
 def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
-           formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False) -> ExportResult:
-    """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`."""
+           formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False,
+           tables: Mapping[str, Table] | None = None) -> ExportResult:
+    """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`.
+
+    `tables`: analysis tables already run (the demo runs them once for the report and the export).
+    A table whose fingerprint changed is written from there instead of being run again, when it
+    ran with exactly the parameter values the export would use (every source, the built settings);
+    any other is run here. Which tables are written, and the fingerprints, do not depend on it."""
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     with folder_lock(output, wait):
-        return export_locked(driver, database, output, only, formats, force=force)
+        return export_locked(driver, database, output, only, formats, force=force, tables=tables)
 
 
 def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
-                  formats: Iterable[str] = FORMATS, *, force: bool = False) -> ExportResult:
+                  formats: Iterable[str] = FORMATS, *, force: bool = False,
+                  tables: Mapping[str, Table] | None = None) -> ExportResult:
     """The export itself, for a caller that holds the folder's lock (`export`, `mlprov refresh`)."""
     started = time.perf_counter()
     formats = list(dict.fromkeys(formats))
@@ -151,7 +158,11 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
         if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
             result.unchanged.append(name)
             continue
-        frame = run_table(driver, database, query, settings=settings).frame
+        given = (tables or {}).get(name)
+        if given is not None and given.query.body == query.body and given.params == query.bind({}, settings):
+            frame = given.frame
+        else:
+            frame = run_table(driver, database, query, settings=settings).frame
         for path, fmt in zip(files, formats):
             write_frame(frame, fmt, path)
         result.written.append(name)

@@ -72,6 +72,9 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
             report.step_seconds[step] = report.step_seconds.get(step, 0.0) + step_seconds
             if not quiet:
                 log.info("graphlets: %s: %s done in %.1fs", source, step, step_seconds)
+        # A full build has taken in whatever a sync marked; a build killed before mark_built
+        # leaves the source `building`, so the next one rebuilds it fully without the marks.
+        queries.execute(driver, database, "graphlets.absorb_changes", source=source)
         _, counted = queries.execute(driver, database, "graphlets.count", source=source)
         n = counted[0][0]
         seconds = time.monotonic() - started

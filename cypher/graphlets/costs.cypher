@@ -22,8 +22,15 @@ CALL (e) {
 MATCH (g:Graphlet)
 WHERE g.source = $source
 CALL (g) {
+  // Summed in MLMD id order: floating-point sums depend on their order, and the order the store
+  // keeps links in is not the data's (two loads of one store, or a full and an incremental
+  // build, must give the same costs to the last bit).
   MATCH (g)-[r:CONTAINS]->(e:Execution)
-  WITH sum(e.cost_s) AS full_cost, sum(r.amortized_s) AS amortized_cost,
-       sum(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use_cost
-  SET g.cost_full_s = full_cost, g.cost_amortized_s = amortized_cost, g.cost_first_use_s = first_use_cost
+  WITH e, r
+  ORDER BY e.mlmd_id
+  WITH collect(e.cost_s) AS costs, collect(r.amortized_s) AS shares,
+       collect(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_uses
+  SET g.cost_full_s = reduce(total = 0.0, c IN costs | total + c),
+      g.cost_amortized_s = reduce(total = 0.0, c IN shares | total + c),
+      g.cost_first_use_s = reduce(total = 0.0, c IN first_uses | total + c)
 } IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS

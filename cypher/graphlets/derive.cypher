@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}}
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // chains' graphlets, then its own pipelines, so concurrent batches never wait on each other's locks.
+// Lists are sorted, so a graphlet's facts do not depend on the order the store keeps links in.
 // One chain (pipeline, Trainer node) at a time, in chain order, so each graphlet is compared with
 // the one before it. The first graphlet of a chain has no change flags.
 MATCH (g:Graphlet)
@@ -13,8 +14,8 @@ CALL (pipeline, trainer_node) {
   MATCH (g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
   WHERE g.source = $source AND g.pipeline = pipeline AND g.trainer_node = trainer_node
   WITH g, {
-    examples: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' RETURN DISTINCT x.mlmd_id },
-    spans: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' AND x.span IS NOT NULL RETURN DISTINCT x.span },
+    examples: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' RETURN DISTINCT x.mlmd_id AS id ORDER BY id },
+    spans: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' AND x.span IS NOT NULL RETURN DISTINCT x.span AS span ORDER BY span },
     trainer_code: coalesce(t.module_path, t.module_file),
     schemas: COLLECT { MATCH (g)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'Schema' RETURN x.mlmd_id AS id ORDER BY id },
     hyperparameters: COLLECT { MATCH (g)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'HyperParameters' RETURN x.mlmd_id AS id ORDER BY id },

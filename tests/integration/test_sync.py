@@ -310,6 +310,24 @@ def test_graphlet_builds_see_a_synced_source_as_changed(clean_db, corpus_cache, 
     assert [row[2] for row in pending if row[0] == "corpus"] == ["store synced"]
 
 
+
+def test_a_build_after_a_sync_takes_in_the_marks_and_equals_a_fresh_load_and_build(clean_db, reference_neo4j,
+                                                                                   corpus_cache, tmp_path):
+    live = tmp_path / "live" / "corpus.sqlite"
+    write_snapshot(live, day_end_ms(6), cache_dir=corpus_cache, progress=None, **TINY)
+    load(clean_db, live)
+    run_cli(clean_db, "graphlets", "build", "--quiet", check=True)
+    replay(live, 9, cache_dir=corpus_cache, progress=None, **TINY)
+    sync(clean_db, live)
+    assert cypher(clean_db, "MATCH (n:Changed) RETURN count(n) > 0 AS marked") == [{"marked": True}]
+    run_cli(clean_db, "graphlets", "build", "--quiet", check=True)
+    assert cypher(clean_db, "MATCH (n:Changed) RETURN count(n) AS n") == [{"n": 0}]
+    fresh(reference_neo4j, live, "corpus")
+    run_cli(reference_neo4j, "graphlets", "build", "--quiet", check=True)
+    # Marks counted too: none may be left behind, and the graphlets must be a fresh build's.
+    assert fingerprint_of(clean_db, marks=True, ignore=FILE_DIGESTS) == \
+        fingerprint_of(reference_neo4j, marks=True, ignore=FILE_DIGESTS)
+
 def _refused(target, location, *args):
     before = fingerprint_of(target, marks=True)
     result = run_cli(target, "sync", str(location), *args)

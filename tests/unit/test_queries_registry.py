@@ -129,9 +129,14 @@ def test_batched_queries_run_in_implicit_transactions(tmp_path, tail, own):
                     encoding="utf-8")
     assert queries.parse_query_file(path, "q").runs_in_own_transactions is own
     # Every shipped batched write says so, or the server refuses it inside a managed transaction.
-    for query in queries.registry():
-        if "TRANSACTIONS" in query.body.upper():
-            assert query.runs_in_own_transactions, query.name
+    # The batched ones are found from the files themselves, so that the loop cannot be empty.
+    shipped = Path(__file__).resolve().parents[2] / "cypher"
+    batched_files = {".".join(p.relative_to(shipped).with_suffix("").parts) for p in shipped.rglob("*.cypher")
+                     if "TRANSACTIONS" in p.read_text(encoding="utf-8").upper()}
+    batched = [query for query in queries.registry() if "TRANSACTIONS" in query.body.upper()]
+    assert batched_files and {query.name for query in batched} == batched_files
+    for query in batched:
+        assert query.runs_in_own_transactions, query.name
 
 
 SETTING_QUERY = """// name: runs
