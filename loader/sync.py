@@ -146,6 +146,9 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
         **state.facts(), **count_facts(nodes, relationships, repaired.skipped),
         "synced_at": finished.isoformat(timespec="seconds"), "sync_seconds": round(seconds, 3),
     })
+    if repaired.skipped != skipped:  # as a load says what it skipped, a sync says when that changed
+        for reason, n in repaired.skipped.items():
+            log.warning("%s: skipped %d %s", where, n, reason)
     deleted = {table: n for table, n in repaired.deleted.items() if n}
     if deleted:
         log.warning("%s: removed what left the store: %s", where,
