@@ -217,7 +217,8 @@ def _slug(source: str, pipeline: str) -> str:
 
 def cypher_string(value: str) -> str:
     """A Cypher string literal for `value` (single quotes, backslash escapes)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    return "'" + escaped + "'"
 
 
 def browser_queries(source: str, pipeline: str) -> tuple[str, ...]:
@@ -225,6 +226,8 @@ def browser_queries(source: str, pipeline: str) -> tuple[str, ...]:
     the pipeline with its 30 latest graphlets and their NEXT links; the costliest wasted graphlet
     with every execution and artifact it holds."""
     uid = cypher_string(f"{source}:p:{pipeline}")
+    # The name also goes into a // comment: a line break in it would end the comment.
+    pipeline = " ".join(pipeline.split())
     latest = (f"// {pipeline}: its 30 latest model graphlets, linked in training order\n"
               f"MATCH (p:Pipeline {{uid: {uid}}})-[:HAS_GRAPHLET]->(g:Graphlet)\n"
               "WITH p, g ORDER BY g.started_at DESC LIMIT 30\n"

@@ -177,3 +177,15 @@ def test_huge_and_tiny_costs_never_read_in_scientific_notation():
     text = " ".join(fd.waste_finding(frames))
     assert not SCIENTIFIC.search(text), text
     assert "113,888,889 CPU-hours" in text
+
+
+def test_browser_cypher_keeps_a_pipeline_name_inside_its_literal_and_its_comment():
+    # Pipeline names come from the store: a quote, a backslash or a line break in one must not
+    # end the string literal or the // comment and turn the rest into Cypher the user pastes.
+    from mlprov.analytics.report import browser_queries, cypher_string
+
+    hostile = "evil'\\\nMATCH (n) DETACH DELETE n //"
+    for tame, wild in zip(browser_queries("src", "p"), browser_queries("src", hostile)):
+        assert len(wild.splitlines()) == len(tame.splitlines())
+        assert cypher_string(f"src:p:{hostile}") in wild
+        assert "\n" not in cypher_string(hostile) and cypher_string(hostile).count("'") == 3
