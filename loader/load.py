@@ -123,12 +123,33 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
     if not quiet:
         log.info("loading %s as source %r (MLMD schema %d)", where, source, store.schema_version)
     queries.execute(driver, database, "load.source_begin", source=source, facts=state.facts())
-    written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators), quiet=quiet)
+    with removed_if_refused(driver, database, source, where):
+        written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators),
+                       quiet=quiet)
     finished = datetime.now(timezone.utc)
     result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
                         (finished - started).total_seconds())
     finish_source(driver, database, result, finished)
     return result
+
+
+@contextmanager
+def removed_if_refused(driver: neo4j.Driver, database: str, source: str, where: str) -> Iterator[None]:
+    """A store refused after its first rows were written (a damaged row found half-way, rules §2
+    step 1) leaves the graph as it was: the source's partial nodes and its Source node are removed
+    before the refusal goes on, so no source is left `loading` by a store that will never load."""
+    try:
+        yield
+    except (BadInputError, neo4j.exceptions.ClientError, neo4j.exceptions.DatabaseError) as exc:
+        log.debug("%s: refused after writing started; removing the partial source %r", where, source)
+        queries.execute(driver, database, "load.source_delete", source=source)
+        if isinstance(exc, BadInputError):
+            raise
+        # Neo4j refusing a row is the store's doing (the decoding layer lets nothing through that
+        # it knows Neo4j refuses); say so in one line, without the row's possibly huge value.
+        message = (exc.message or str(exc)).splitlines()[0][:200]
+        raise BadInputError(f"{where}: Neo4j refused a row of this store ({exc.code}: {message}); "
+                            "nothing of it is loaded") from None
 
 
 def _same_state(existing: dict, state: StoreState) -> bool:

@@ -9,8 +9,14 @@ time (`WHERE id IN (...)`), and their side rows by the same id lists, never by a
 span the whole table. Every query is fetched whole before the next one is sent, so one connection is enough
 (a MySQL connection carries one result at a time) and memory stays flat however large the store.
 The whole read runs in one read-only transaction, so a store that a pipeline writes meanwhile is
-seen at one instant. Columns that a schema version lacks come back as None. Rows that point at
-deleted rows (damaged stores) are not yielded; they are counted in ``Store.skipped`` with the reason.
+seen at one instant. Columns that a schema version lacks come back as None.
+
+Before any row is read, the store's structure is checked (the tables and columns its schema version
+must have, their declared kinds, ids that are not a primary key), and every value goes through the
+one decoding layer, mlmd_decode.py: a row the graph cannot hold is refused (BadInputError naming the
+store and the row). Link rows that cannot be loaded (pointing at deleted or missing rows, UNKNOWN
+events, repeats of an earlier link) are not yielded; they are counted in ``Store.skipped`` with the
+reason, decided in SQL so that ``count_skipped`` counts them the same way (rules §2 step 1).
 
 Engines: mlmd_sqlite.py and mlmd_mysql.py open the connection; the SQL here runs on both (backquoted
 names, `?` parameters; names only from our own constants).
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from mlprov.core.errors import BadInputError
+from mlprov.loader.mlmd_decode import Column, Decoder, check_structure, optional_int, schema_version
 from mlprov.loader.store_location import Location, SqliteLocation, parse_location
 from mlprov.loader.vocabulary import (
     ARTIFACT_STATES, EVENT_TYPES, EXECUTION_STATES, INPUT_EVENTS, LEGACY_STATES, OUTPUT_EVENTS, TYPE_KIND_CONTEXT,
@@ -34,6 +41,9 @@ REQUIRED_TABLES = {
     "Type", "Artifact", "ArtifactProperty", "Execution", "ExecutionProperty",
     "Event", "EventPath", "Context", "ContextProperty", "Association", "Attribution", "MLMDEnv",
 }
+# Tables whose rows are named by `id`: where it is not the primary key (a store rebuilt without its
+# constraints), the ids are checked before anything is read.
+ID_TABLES = ("Type", "Context", "Artifact", "Execution", "Event", "Attribution", "Association")
 
 # Rows per query of a main table: big enough that per-query overhead vanishes, small enough that a
 # chunk and its side rows are a few MB.
@@ -49,7 +59,8 @@ class Database(Protocol):
     connection: Any
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
-    def catalogue(self) -> dict[str, set[str]]: ...
+    def catalogue(self) -> dict[str, dict[str, Column]]: ...
+    def not_an_integer(self, expression: str) -> str: ...
     def describe_error(self, exc: Exception) -> str: ...
     def close(self) -> None: ...
 
@@ -70,13 +81,18 @@ class Store:
     identity: StoreIdentity
     db: Database
     schema_version: int
-    columns: dict[str, set[str]]
+    columns: dict[str, dict[str, Column]]
     type_names: dict[int, str]
     type_kinds: dict[int, int]
     path: Path | None = None  # the SQLite file; None for a database on a server
     skipped: Counter = field(default_factory=Counter)
     chunk_rows: int = CHUNK_ROWS
     location: Location | None = None  # where it was opened from
+    decoder: Decoder = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.decoder is None:
+            self.decoder = Decoder(self.identity.location)
 
     @property
     def conn(self) -> Any:
@@ -131,30 +147,46 @@ def open_store(location: str | Path) -> Store:
 
 
 def _checked_store(db: Database, where: Location) -> Store:
+    """rules §2 step 1: the schema version, the structure it implies, the types, the ids."""
     columns = db.catalogue()
     missing = REQUIRED_TABLES - set(columns)
     if missing:
         raise BadInputError(
             f"{where.display}: {db.what} but not an MLMD store (missing tables: {', '.join(sorted(missing))})"
         )
-    version_rows = db.rows("SELECT schema_version FROM MLMDEnv")
-    if len(version_rows) != 1 or version_rows[0][0] not in SUPPORTED_SCHEMA_VERSIONS:
-        found = [r[0] for r in version_rows]
-        raise BadInputError(
-            f"{where.display}: MLMD schema version {found[0] if len(found) == 1 else found} is not supported "
-            f"(supported: {SUPPORTED_SCHEMA_VERSIONS.start}..{SUPPORTED_SCHEMA_VERSIONS.stop - 1})"
-        )
-    types = db.rows("SELECT id, name, type_kind FROM Type")
+    version = schema_version(where.display, db.rows("SELECT schema_version FROM MLMDEnv"), SUPPORTED_SCHEMA_VERSIONS)
+    check_structure(where.display, db.what, columns, version)
+    _check_ids(db, where.display, columns)
+    decoder = Decoder(where.display)
+    types = [(decoder.integer(i, "a type id"), decoder.name(n, f"type {i}'s name"), k)
+             for i, n, k in db.rows("SELECT id, name, type_kind FROM Type")]
     return Store(
         identity=StoreIdentity(where.kind, where.display, where.default_source_name),
         db=db,
-        schema_version=version_rows[0][0],
+        schema_version=version,
         columns=columns,
         type_names={i: n for i, n, _ in types},
         type_kinds={i: k for i, _, k in types},
         path=where.path if isinstance(where, SqliteLocation) else None,
         location=where,
+        decoder=decoder,
     )
+
+
+def _check_ids(db: Database, where: str, columns: dict[str, dict[str, Column]]) -> None:
+    """Refuse ids that are NULL, not integers or repeated, in tables whose `id` is not the primary
+    key (MLMD's own tables always have it; a store rebuilt without it may hold anything)."""
+    for table in ID_TABLES:
+        if columns[table]["id"].primary_key:
+            continue
+        bad = db.rows(f"SELECT count(*) FROM `{table}` WHERE {db.not_an_integer('id')}")[0][0]
+        if bad:
+            raise BadInputError(f"{where}: {table}.id holds {bad} value(s) that are not integer ids (NULL or text); "
+                                "the store is damaged, nothing of it is loaded")
+        repeated = db.rows(f"SELECT id, count(*) FROM `{table}` GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT 1")
+        if repeated:
+            raise BadInputError(f"{where}: {table}.id {repeated[0][0]} is used by {repeated[0][1]} rows; "
+                                "the store is damaged, nothing of it is loaded")
 
 
 def _chunks(store: Store, select: str, keys: tuple[str, ...]) -> Iterator[list[tuple]]:
@@ -273,14 +305,22 @@ def _properties(store: Store, table: str, id_column: str, owners: _Owners) -> _S
         params,
     )
 
+    decoder = store.decoder
+    what = table[:-len("Property")].lower()
+
     def merged() -> Iterator[tuple[int, dict]]:
         for owner, props in _grouped(rows):
             values: dict[str, Any] = {}
+            decoded = [(decoder.name(name, f"a property name of {what} {owner}"), bool(is_custom), i, d, s, b)
+                       for name, is_custom, i, d, s, b in props]
             # Custom properties come first, so a non-custom one of the same name wins.
-            for name, _is_custom, i, d, s, b in sorted(props, key=_custom_first):
-                value = _property_value(i, d, s, b)
+            for name, _is_custom, i, d, s, b in sorted(decoded, key=_custom_first):
+                value = decoder.value(_property_value(i, d, s, b), f"property {name!r} of {what} {owner}")
                 if value is not None:
                     values[name] = value
+            if "component_id" in values:
+                # It names the Trainer's chain when there is no node context (rules §2): a key.
+                decoder.name(str(values["component_id"]), f"property 'component_id' of {what} {owner}")
             yield owner, values
 
     return _SortedSide(merged())
@@ -300,7 +340,8 @@ def _context_names(store: Store, owner_table: str, owner_column: str, context_ty
         f"WHERE c.type_id IN ({marks}) AND {condition} ORDER BY o.{owner_column}, c.id",
         (*type_ids, *params),
     )
-    return _SortedSide((owner, names[0][0]) for owner, names in _grouped(rows))
+    return _SortedSide((owner, store.decoder.name(names[0][0], f"the name of a {context_type} context"))
+                       for owner, names in _grouped(rows))
 
 
 def _event_times(store: Store, owners: _Owners) -> _SortedSide:
@@ -313,22 +354,28 @@ def _event_times(store: Store, owners: _Owners) -> _SortedSide:
         "GROUP BY execution_id ORDER BY execution_id",
         params,
     )
-    return _SortedSide((r[0], (r[1], r[2], bool(r[3]))) for r in rows)
+    return _SortedSide((r[0], (optional_int(r[1]), optional_int(r[2]), bool(r[3]))) for r in rows)
 
 
 def _event_paths(store: Store, owners: _Owners) -> _SortedSide:
     """Per event: its path steps (is_index_step, step_index, step_key) in order."""
     written = f", {store.db.insertion_order}" if store.db.insertion_order else ""
     condition, params = owners.where("event_id")
-    return _SortedSide(_grouped(store.db.rows(
+    rows = store.db.rows(
         "SELECT event_id, is_index_step, step_index, step_key FROM EventPath "
         f"WHERE {condition} ORDER BY event_id{written}",
         params,
-    )))
+    )
+    decoder = store.decoder
+    return _SortedSide(
+        (event, [(bool(is_index), optional_int(index), decoder.text(key, f"a path key of event {event}"))
+                 for is_index, index, key in steps])
+        for event, steps in _grouped(rows))
 
 
 def _positive(value: Any) -> int | None:
-    return value if isinstance(value, int) and value > 0 else None
+    value = optional_int(value)
+    return value if value is not None and value > 0 else None
 
 
 def artifacts(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
@@ -339,13 +386,15 @@ def artifacts(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     )
     for chunk, owners in _main_chunks(store, select, "id", ids):
         props = _properties(store, "ArtifactProperty", "artifact_id", owners)
+        decode = store.decoder
         for art_id, type_id, uri, state, name, created, updated in chunk:
+            art_id = decode.integer(art_id, "an artifact id")
             yield {
                 "mlmd_id": art_id,
-                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-                "uri": uri,
-                "state": ARTIFACT_STATES.get(state) if state is not None else None,
-                "name": name,
+                "type": _type_name(store, type_id, f"artifact {art_id}"),
+                "uri": decode.text(uri, f"the uri of artifact {art_id}"),
+                "state": ARTIFACT_STATES.get(optional_int(state)) if state is not None else None,
+                "name": decode.text(name, f"the name of artifact {art_id}"),
                 "created_at": _positive(created),
                 "updated_at": _positive(updated),
                 "properties": props.take(art_id, {}),
@@ -363,13 +412,15 @@ def executions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]
         pipelines = _context_names(store, "Association", "execution_id", "pipeline", owners)
         nodes = _context_names(store, "Association", "execution_id", "node", owners)
         times = _event_times(store, owners)
+        decode = store.decoder
         for ex_id, type_id, state, name, created, updated in chunk:
+            ex_id = decode.integer(ex_id, "an execution id")
             first_event, last_event, has_output = times.take(ex_id, (None, None, False))
             yield {
                 "mlmd_id": ex_id,
-                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-                "state_code": state,
-                "name": name,
+                "type": _type_name(store, type_id, f"execution {ex_id}"),
+                "state_code": optional_int(state),
+                "name": decode.text(name, f"the name of execution {ex_id}"),
                 "created_at": _positive(created) or first_event,
                 "ended_at": _positive(updated) or last_event,
                 "has_output": has_output,
@@ -377,6 +428,12 @@ def executions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]
                 "node_context": nodes.take(ex_id),
                 "properties": props.take(ex_id, {}),
             }
+
+
+def _type_name(store: Store, type_id: Any, what: str) -> str:
+    """The row's type name; a type id that names no type (a deleted type) is kept as such."""
+    type_id = store.decoder.integer(type_id, f"the type id of {what}")
+    return store.type_names.get(type_id, f"unknown-type-{type_id}")
 
 
 def execution_state(row: dict) -> str:
@@ -393,11 +450,13 @@ def contexts(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     select = f"SELECT id, type_id, name, {store.col('Context', 'create_time_since_epoch')} FROM Context"
     for chunk, owners in _main_chunks(store, select, "id", ids):
         props = _properties(store, "ContextProperty", "context_id", owners)
+        decode = store.decoder
         for ctx_id, type_id, name, created in chunk:
+            ctx_id = decode.integer(ctx_id, "a context id")
             yield {
                 "mlmd_id": ctx_id,
-                "type": store.type_names.get(type_id, f"unknown-type-{type_id}"),
-                "name": name,
+                "type": _type_name(store, type_id, f"context {ctx_id}"),
+                "name": decode.name(name, f"the name of context {ctx_id}"),
                 "created_at": _positive(created),
                 "properties": props.take(ctx_id, {}),
             }
@@ -416,23 +475,32 @@ def pipeline_contexts(store: Store) -> list[str]:
     if not type_ids:
         return []
     marks = ",".join("?" * len(type_ids))
-    return [r[0] for r in store.db.rows(
-        f"SELECT name FROM Context WHERE type_id IN ({marks}) ORDER BY id", type_ids)]
+    return [store.decoder.name(name, f"the name of context {ctx_id}") for ctx_id, name in store.db.rows(
+        f"SELECT id, name FROM Context WHERE type_id IN ({marks}) ORDER BY id", type_ids)]
+
+
+# An event repeats an earlier one when an event of lower id joins the same artifact and execution
+# with the same type (MLMD's unique index; a store without it may hold repeats): it is skipped,
+# not loaded as a second relationship. Links likewise, on their two ends.
+_EVENT_REPEATS = ("EXISTS (SELECT 1 FROM Event f WHERE f.artifact_id = ev.artifact_id AND "
+                  "f.execution_id = ev.execution_id AND f.type = ev.type AND f.id < ev.id)")
+EVENT_REPEATED = "event repeating an earlier event (same artifact, execution and type)"
 
 
 def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Events with their first path key and index; dangling and UNKNOWN events are counted as skipped."""
+    """Events with their first path key and index; dangling, repeated and UNKNOWN events are counted as skipped."""
+    # The ends are read from the joined rows, so they are the ids of real rows (never NULL or text).
     select = (
-        "SELECT ev.id, ev.artifact_id, ev.execution_id, ev.type, ev.milliseconds_since_epoch, "
-        "a.id IS NOT NULL, x.id IS NOT NULL FROM Event ev "
+        "SELECT ev.id, a.id, x.id, ev.type, ev.milliseconds_since_epoch, "
+        f"a.id IS NOT NULL, x.id IS NOT NULL, {_EVENT_REPEATS} FROM Event ev "
         "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id"
     )
     for chunk, owners in _main_chunks(store, select, "ev.id", ids):
         paths = _event_paths(store, owners)
-        for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok in chunk:
+        for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok, repeats in chunk:
             steps = paths.take(ev_id, [])
-            event_type = EVENT_TYPES.get(type_code, "UNKNOWN")
-            reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN")
+            event_type = EVENT_TYPES.get(type_code, "UNKNOWN") if not isinstance(type_code, bytes) else "UNKNOWN"
+            reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN", repeats)
             if reason:
                 store.skipped[reason] += 1
                 continue
@@ -456,32 +524,41 @@ LINK_TABLES = {
     "Association": ("Execution", "execution_id", "association"),
 }
 PARENT_LINK_SKIPPED = "parent context link pointing at a deleted context"
+PARENT_LINK_REPEATED = "parent context link repeating an earlier one"
 
 
-def _event_skip_reason(artifact_ok: bool, execution_ok: bool, directed: bool) -> str | None:
+def _event_skip_reason(artifact_ok: bool, execution_ok: bool, directed: bool, repeats: bool = False) -> str | None:
     """Why an event is not loaded (None: it is), for the reader and the recount alike."""
     if not artifact_ok or not execution_ok:
         return f"event pointing at a deleted {'artifact' if not artifact_ok else 'execution'}"
-    return None if directed else "event of type UNKNOWN (no direction)"
+    if not directed:
+        return "event of type UNKNOWN (no direction)"
+    return EVENT_REPEATED if repeats else None
 
 
-def _link_skip_reason(table: str, context_ok: bool, owner_ok: bool) -> str | None:
+def _link_skip_reason(table: str, context_ok: bool, owner_ok: bool, repeats: bool = False) -> str | None:
     owner_table, _, what = LINK_TABLES[table]
     if context_ok and owner_ok:
-        return None
+        return f"{what} repeating an earlier one (same context and {owner_table.lower()})" if repeats else None
     return f"{what} pointing at a deleted {'context' if not context_ok else owner_table.lower()}"
+
+
+def _link_repeats(table: str, owner_column: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM `{table}` f WHERE f.context_id = l.context_id AND "
+            f"f.{owner_column} = l.{owner_column} AND f.id < l.id)")
 
 
 def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict]:
     owner_table, owner_column, _ = LINK_TABLES[table]
     # Ordered by the link's id: in SQLite that is its rowid, the order the links were written.
     select = (
-        f"SELECT l.id, l.context_id, l.{owner_column}, c.id IS NOT NULL, o.id IS NOT NULL FROM `{table}` l "
+        f"SELECT l.id, c.id, o.id, c.id IS NOT NULL, o.id IS NOT NULL, {_link_repeats(table, owner_column)} "
+        f"FROM `{table}` l "
         f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column}"
     )
     for chunk, _owners in _main_chunks(store, select, "l.id", ids):
-        for _link_id, ctx_id, owner_id, ctx_ok, owner_ok in chunk:
-            reason = _link_skip_reason(table, ctx_ok, owner_ok)
+        for _link_id, ctx_id, owner_id, ctx_ok, owner_ok, repeats in chunk:
+            reason = _link_skip_reason(table, ctx_ok, owner_ok, repeats)
             if reason:
                 store.skipped[reason] += 1
                 continue
@@ -496,9 +573,14 @@ def associations(store: Store, ids: Iterable[int] | None = None) -> Iterator[dic
     return _links(store, "Association", ids)
 
 
+# One row per (child, parent) pair, with how many rows hold it (more than one only in a store
+# rebuilt without ParentContext's primary key: the repeats are skipped).
 _PARENT_SELECT = (
-    "SELECT p.context_id, p.parent_context_id, c.id IS NOT NULL, q.id IS NOT NULL FROM ParentContext p "
-    "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id"
+    "SELECT * FROM (SELECT p.context_id AS child, p.parent_context_id AS parent, max(c.id) AS child_id, "
+    "max(q.id) AS parent_id, count(*) AS n FROM ParentContext p "
+    "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id "
+    "WHERE p.context_id IS NOT NULL AND p.parent_context_id IS NOT NULL "
+    "GROUP BY p.context_id, p.parent_context_id) links"
 )
 
 
@@ -508,15 +590,26 @@ def parent_contexts(store: Store, context_ids: Iterable[int] | None = None) -> I
     if not store.has("ParentContext"):
         return
     if context_ids is None:
-        chunks: Iterable[list[tuple]] = _chunks(store, _PARENT_SELECT, ("p.context_id", "p.parent_context_id"))
+        chunks: Iterable[list[tuple]] = _chunks(store, _PARENT_SELECT, ("child", "parent"))
     else:
         chunks = [_parent_links_of(store, context_ids)]
     for chunk in chunks:
-        for child, parent, child_ok, parent_ok in chunk:
-            if not child_ok or not parent_ok:
+        for _child, _parent, child_id, parent_id, n in chunk:
+            if n > 1:
+                store.skipped[PARENT_LINK_REPEATED] += n - 1
+            if child_id is None or parent_id is None:
                 store.skipped[PARENT_LINK_SKIPPED] += 1
                 continue
-            yield {"child_id": child, "parent_id": parent}
+            yield {"child_id": child_id, "parent_id": parent_id}
+    if context_ids is None:
+        # NULL ends are never grouped with the others: each such row points at no context.
+        nulls = _parent_null_links(store)
+        if nulls:
+            store.skipped[PARENT_LINK_SKIPPED] += nulls
+
+
+def _parent_null_links(store: Store) -> int:
+    return store.db.rows("SELECT count(*) FROM ParentContext WHERE context_id IS NULL OR parent_context_id IS NULL")[0][0]
 
 
 def _parent_links_of(store: Store, context_ids: Iterable[int]) -> list[tuple]:
@@ -526,7 +619,7 @@ def _parent_links_of(store: Store, context_ids: Iterable[int]) -> list[tuple]:
     for group in id_groups(context_ids, store.chunk_rows):
         marks = ",".join("?" * len(group))
         for row in store.db.rows(
-                f"{_PARENT_SELECT} WHERE p.context_id IN ({marks}) OR p.parent_context_id IN ({marks})",
+                f"{_PARENT_SELECT} WHERE child IN ({marks}) OR parent IN ({marks})",
                 (*group, *group)):
             found[(row[0], row[1])] = row
     return [found[key] for key in sorted(found)]
@@ -537,21 +630,27 @@ def count_skipped(store: Store) -> Counter:
     (a sync recounts it when rows changed under it). The reasons are the reader's own."""
     directed = ",".join(str(code) for code, name in EVENT_TYPES.items() if name != "UNKNOWN")
     skipped: Counter = Counter()
-    for art_ok, ex_ok, is_directed, n in store.db.rows(
-            "SELECT a.id IS NOT NULL, x.id IS NOT NULL, ev.type IN (" + directed + "), count(*) FROM Event ev "
+    for art_ok, ex_ok, is_directed, repeats, n in store.db.rows(
+            f"SELECT a.id IS NOT NULL, x.id IS NOT NULL, coalesce(ev.type IN ({directed}), 0), {_EVENT_REPEATS}, "
+            "count(*) FROM Event ev "
             "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id "
-            f"WHERE a.id IS NULL OR x.id IS NULL OR ev.type NOT IN ({directed}) GROUP BY 1, 2, 3"):
-        skipped[_event_skip_reason(bool(art_ok), bool(ex_ok), bool(is_directed))] += n
+            f"WHERE a.id IS NULL OR x.id IS NULL OR ev.type IS NULL OR ev.type NOT IN ({directed}) OR {_EVENT_REPEATS} "
+            "GROUP BY 1, 2, 3, 4"):
+        skipped[_event_skip_reason(bool(art_ok), bool(ex_ok), bool(is_directed), bool(repeats))] += n
     for table, (owner_table, owner_column, _) in LINK_TABLES.items():
-        for ctx_ok, owner_ok, n in store.db.rows(
-                f"SELECT c.id IS NOT NULL, o.id IS NOT NULL, count(*) FROM `{table}` l "
+        repeats = _link_repeats(table, owner_column)
+        for ctx_ok, owner_ok, repeated, n in store.db.rows(
+                f"SELECT c.id IS NOT NULL, o.id IS NOT NULL, {repeats}, count(*) FROM `{table}` l "
                 f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column} "
-                "WHERE c.id IS NULL OR o.id IS NULL GROUP BY 1, 2"):
-            skipped[_link_skip_reason(table, bool(ctx_ok), bool(owner_ok))] += n
+                f"WHERE c.id IS NULL OR o.id IS NULL OR {repeats} GROUP BY 1, 2, 3"):
+            skipped[_link_skip_reason(table, bool(ctx_ok), bool(owner_ok), bool(repeated))] += n
     if store.has("ParentContext"):
-        n = store.db.rows(
-            "SELECT count(*) FROM ParentContext p LEFT JOIN Context c ON c.id = p.context_id "
-            "LEFT JOIN Context q ON q.id = p.parent_context_id WHERE c.id IS NULL OR q.id IS NULL")[0][0]
-        if n:
-            skipped[PARENT_LINK_SKIPPED] += n
+        dangling, repeated = store.db.rows(
+            f"SELECT coalesce(sum(child_id IS NULL OR parent_id IS NULL), 0), coalesce(sum(n - 1), 0) "
+            f"FROM ({_PARENT_SELECT}) grouped")[0]
+        dangling += _parent_null_links(store)
+        if dangling:
+            skipped[PARENT_LINK_SKIPPED] += int(dangling)
+        if repeated:
+            skipped[PARENT_LINK_REPEATED] += int(repeated)
     return skipped

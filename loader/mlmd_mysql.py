@@ -33,6 +33,7 @@ from pymysql.constants import CR, ER
 from pymysql.optionfile import Parser
 
 from mlprov.core.errors import BadInputError
+from mlprov.loader.mlmd_decode import Column
 from mlprov.loader.store_location import MysqlLocation
 
 PASSWORD_ENV = "MLPROV_MYSQL_PASSWORD"
@@ -82,14 +83,25 @@ class MysqlDatabase:
             message = f"{self.location.display}: {self.describe_error(exc)}"
             raise BadInputError(_redacted(message, self._secret)) from None
 
-    def catalogue(self) -> dict[str, set[str]]:
-        """Each table's columns, under the canonical MLMD name where the server folded its case."""
+    def catalogue(self) -> dict[str, dict[str, Column]]:
+        """Each table's columns (kind of value, sole primary key), under the canonical MLMD name where
+        the server folded its case."""
         canonical = {name.lower(): name for name in MLMD_TABLES}
-        columns: dict[str, set[str]] = {}
-        for table, column in self.rows(
-                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = DATABASE()"):
-            columns.setdefault(canonical.get(table.lower(), table), set()).add(column)
+        columns: dict[str, dict[str, Column]] = {}
+        rows = self.rows("SELECT table_name, column_name, data_type, column_key FROM information_schema.columns "
+                         "WHERE table_schema = DATABASE()")
+        primary = {}
+        for table, column, _type, key in rows:
+            if key == "PRI":
+                primary.setdefault(table, []).append(column)
+        for table, column, data_type, _key in rows:
+            columns.setdefault(canonical.get(table.lower(), table), {})[column] = Column(
+                _kind(data_type), primary.get(table) == [column])
         return columns
+
+    def not_an_integer(self, expression: str) -> str:
+        # MySQL columns hold only their declared type: an integer column holds integers or NULL.
+        return f"{expression} IS NULL"
 
     def describe_error(self, exc: Exception) -> str:
         return _redacted(_explain(exc, self.location), self._secret)
@@ -99,6 +111,18 @@ class MysqlDatabase:
             self.connection.close()
         except pymysql.err.Error:
             pass  # already gone; nothing was written, so nothing is lost
+
+
+def _kind(data_type: str) -> str:
+    """A MySQL column type as the SQLite affinity the structure check compares (mlmd_decode.py)."""
+    data_type = data_type.lower()
+    if data_type.endswith("int"):
+        return "integer"
+    if data_type.endswith("char") or data_type.endswith("text"):
+        return "text"
+    if data_type in ("double", "float", "decimal"):
+        return "real"
+    return "blob" if data_type.endswith("blob") or data_type.endswith("binary") else "numeric"
 
 
 def open_mysql(location: MysqlLocation) -> MysqlDatabase:

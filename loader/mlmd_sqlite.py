@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from typing import Sequence
 
 from mlprov.core.errors import BadInputError
+from mlprov.loader.mlmd_decode import Column
 from mlprov.loader.store_location import SqliteLocation
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _undecoded(raw: bytes) -> str:
+    """SQLite text as str without failing on bytes that are not UTF-8: they come back as lone
+    surrogates, which the reader's decoding layer (mlmd_decode.py) refuses with the row they are in.
+    The default text factory would fail the whole query without saying which row."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _declared_kind(declared: str) -> str:
+    """SQLite's column affinity of a declared type (https://sqlite.org/datatype3.html, 3.1)."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return "integer"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "text"
+    if not upper or "BLOB" in upper:
+        return "blob"
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "real"
+    return "numeric"
 
 
 class SqliteDatabase:
@@ -21,19 +44,32 @@ class SqliteDatabase:
     # EventPath has no key of its own; SQLite's rowid keeps a path's steps in the order written.
     insertion_order = "rowid"
 
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, path):
         self.connection = connection
+        self.path = path
 
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        return self.connection.execute(sql, params).fetchall()
+        try:
+            return self.connection.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            # A damaged page is only found when a query reaches it, maybe half-way through a load.
+            raise BadInputError(f"{self.path}: {self.describe_error(exc)}") from None
 
-    def catalogue(self) -> dict[str, set[str]]:
-        """Each table's columns."""
+    def catalogue(self) -> dict[str, dict[str, Column]]:
+        """Each table's columns: the kind of value it declares and whether it is the primary key."""
         tables = [r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: {r[1] for r in self.rows(f"PRAGMA table_info(`{t}`)")} for t in tables}
+        catalogue = {}
+        for table in tables:
+            info = self.rows(f"PRAGMA table_info(`{table}`)")
+            keys = [r[1] for r in info if r[5]]
+            catalogue[table] = {r[1]: Column(_declared_kind(r[2] or ""), keys == [r[1]]) for r in info}
+        return catalogue
+
+    def not_an_integer(self, expression: str) -> str:
+        return f"typeof({expression}) <> 'integer'"
 
     def describe_error(self, exc: Exception) -> str:
-        return f"unreadable SQLite database ({exc}); is it damaged?"
+        return f"corrupt SQLite file ({exc}); restore a good copy of the store"
 
     def close(self) -> None:
         self.connection.close()
@@ -42,13 +78,24 @@ class SqliteDatabase:
 def open_sqlite(location: SqliteLocation) -> SqliteDatabase:
     """Open the file read-only after checking it looks like a whole SQLite database, else BadInputError."""
     path = location.path
-    if not path.is_file():
-        raise BadInputError(f"{path}: no such file")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise BadInputError(f"{path}: a directory, not an MLMD store (give the store's file inside it)")
+    if not stat.S_ISREG(mode):
+        raise BadInputError(f"{path}: not a regular file (a FIFO, socket or device), so not an MLMD SQLite store")
     size = path.stat().st_size
     if size == 0:
         raise BadInputError(f"{path}: the file is empty, not an MLMD store")
-    with path.open("rb") as fh:
-        header = fh.read(100)
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read it ({exc.strerror})") from None
     if not header.startswith(SQLITE_MAGIC):
         raise BadInputError(f"{path}: not a SQLite database, so not an MLMD SQLite store")
     page_size = int.from_bytes(header[16:18], "big")
@@ -62,7 +109,8 @@ def open_sqlite(location: SqliteLocation) -> SqliteDatabase:
     try:
         # isolation_level=None: we run BEGIN ourselves; the read transaction starts at the first query.
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        connection.text_factory = _undecoded
         connection.execute("BEGIN")
     except sqlite3.DatabaseError as exc:
-        raise BadInputError(f"{path}: unreadable SQLite database ({exc}); is it damaged?") from exc
-    return SqliteDatabase(connection)
+        raise BadInputError(f"{path}: corrupt SQLite file ({exc}); restore a good copy of the store") from None
+    return SqliteDatabase(connection, path)
