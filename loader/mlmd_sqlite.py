@@ -51,8 +51,9 @@ class SqliteDatabase:
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         try:
             return self.connection.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:
-            # A damaged page is only found when a query reaches it, maybe half-way through a load.
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            # A damaged page is only found when a query reaches it, maybe half-way through a load
+            # (damaged names in the schema itself fail to decode as the driver reads them).
             raise BadInputError(f"{self.path}: {self.describe_error(exc)}") from None
 
     def catalogue(self) -> dict[str, dict[str, Column]]:
