@@ -24,11 +24,15 @@ def _checked_stores() -> tuple[list[Path], list[Path]]:
     assert not wrong, f"tests/data/mlmd: checksums differ from SHA256SUMS: {wrong}"
     real = sorted(DATA / name for name in listed if "/" not in name)
     not_mlmd = sorted(DATA / name for name in listed if name.startswith("not-mlmd/"))
-    assert real and not_mlmd and len(real) + len(not_mlmd) == len(listed)
-    return real, not_mlmd
+    schema = sorted(DATA / name for name in listed if name.startswith(f"{SCHEMA_FOLDER}/"))
+    assert real and not_mlmd and schema and len(real) + len(not_mlmd) + len(schema) == len(listed)
+    return real, not_mlmd, schema
 
 
-REAL_STORES, NOT_MLMD = _checked_stores()
+# Real v10 stores rewritten by ml-metadata's downgrade_schema to versions 4..9
+# (scripts/make_schema_stores.py): `<key>_v<version>.sqlite`.
+SCHEMA_FOLDER = "schema-versions"
+REAL_STORES, NOT_MLMD, SCHEMA_STORES = _checked_stores()
 
 
 # Data and schema go, in batches so that a large test graph does not need one huge transaction.
