@@ -1,4 +1,4 @@
-"""A deterministic generator of bad MLMD inputs (issue 16; rules §2 step 1).
+"""A deterministic generator of bad MLMD inputs (rules §2 step 1).
 
 `cases(base)` returns the same list of `Case`s every time for the same base store: each names its
 kind and says how to make its input from a copy of `base` (a real v10 store). Every mutation is

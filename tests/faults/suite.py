@@ -1,4 +1,4 @@
-"""Run the bad-input cases of generator.py through `mlprov load` and judge each (issue 16).
+"""Run the bad-input cases of generator.py through `mlprov load` and judge each (rules §2 step 1).
 
 Each case's input is loaded by the command, in this process (`mlprov.cli.main`, the function the
 `mlprov` executable runs, with its own stdout, stderr and exit code captured) or in a subprocess.

@@ -1,4 +1,4 @@
-"""The bad-input fault suite (issue 16, rules §2 step 1): every generated bad store is loaded by
+"""The bad-input fault suite (rules §2 step 1): every generated bad store is loaded by
 `mlprov load` and ends loaded (skips reported) or refused in one line, never with a traceback,
 and a refusal leaves the graph's content fingerprint as it was.
 
@@ -116,3 +116,32 @@ def test_cases_say_what_their_rule_says(outcomes, name):
     outcome = outcomes[name]
     assert outcome.result == result, (name, outcome.run.stderr)
     assert words in outcome.run.stderr, (name, outcome.run.stderr)
+
+
+def test_a_refusal_after_writing_started_removes_what_was_written(graph, tmp_path, monkeypatch):
+    """A damaged row found late (an event path, read after every node) is refused after contexts,
+    artifacts and executions are in the graph: they go again, and so does the Source node."""
+    from mlprov.core import queries
+    from mlprov.core.errors import BadInputError
+    from mlprov.loader import load_store, neo4j_sink
+
+    target, before = graph
+    case = next(c for c in CASES if c.name == "latin1-EventPath.step_key")
+    path = case.make(tmp_path, store(BASE))
+    sent: list[str] = []
+    real_execute = queries.execute
+
+    def recording(driver, database, name, *args, **params):
+        sent.append(name)
+        return real_execute(driver, database, name, *args, **params)
+
+    # Only watched: every query still runs against the real server.
+    monkeypatch.setattr(neo4j_sink.queries, "execute", recording)
+    with target.driver() as driver:
+        with pytest.raises(BadInputError, match=f"{path}: a path key of event .* is not UTF-8 text"):
+            load_store(path, driver, target.database, batch_size=1, quiet=True)
+        assert {"load.contexts", "load.artifacts", "load.executions"} <= set(sent)
+        assert fingerprint(driver, target.database)["*"] == before
+        records, _, _ = driver.execute_query("MATCH (n) WHERE n.source = $s OR n.name = $s RETURN count(n) AS n",
+                                             s=case.name, database_=target.database)
+        assert records[0]["n"] == 0
