@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 BASE = "penguin-tfma"
 CASES = cases()
 # Every SUBPROCESS_EVERY-th case goes through a real subprocess as well.
-SUBPROCESS_EVERY = 15
+SUBPROCESS_EVERY = 30
 
 
 @pytest.fixture(scope="module")
