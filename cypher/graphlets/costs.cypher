@@ -1,11 +1,20 @@
 // name: costs
-// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10).
+// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10); for listed executions and graphlets only when given.
 // mode: write
-// params: {source: {type: string, doc: source name}}
+// params: {source: {type: string, doc: source name}, executions: {type: list, default: null, doc: uids of the member executions whose shares to compute again (null for every execution of the source)}, graphlets: {type: list, default: null, doc: uids of the graphlets whose costs to sum again (null for every graphlet of the source)}}
 // Per member execution, once: its share when split over every graphlet that holds it, and
 // which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
-MATCH (e:Execution)
-WHERE e.source = $source
+CALL () {
+  UNWIND CASE WHEN $executions IS NULL THEN [$source] ELSE [] END AS whole
+  MATCH (e:Execution)
+  WHERE e.source = whole
+  RETURN e
+  UNION ALL
+  UNWIND coalesce($executions, []) AS uid
+  MATCH (e:Execution {uid: uid})
+  WHERE e.source = $source
+  RETURN e
+}
 CALL (e) {
   MATCH (e)<-[r:CONTAINS]-(h:Graphlet)
   WITH r, h
@@ -16,14 +25,30 @@ CALL (e) {
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
 } IN TRANSACTIONS OF 5000 ROWS;
 
+// Sums in member id order, so that a graphlet's costs do not depend on the order its links were
+// stored in (floating-point addition is not associative): an incremental build and a full one agree
+// to the last bit.
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // graphlets. (Not above: setting the links' properties locks their graphlets, which executions
 // share, and two concurrent batches deadlocked at L.)
-MATCH (g:Graphlet)
-WHERE g.source = $source
+CALL () {
+  UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
+  MATCH (g:Graphlet)
+  WHERE g.source = whole
+  RETURN g
+  UNION ALL
+  UNWIND coalesce($graphlets, []) AS uid
+  MATCH (g:Graphlet {uid: uid})
+  WHERE g.source = $source
+  RETURN g
+}
 CALL (g) {
   MATCH (g)-[r:CONTAINS]->(e:Execution)
-  WITH sum(e.cost_s) AS full_cost, sum(r.amortized_s) AS amortized_cost,
-       sum(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use_cost
-  SET g.cost_full_s = full_cost, g.cost_amortized_s = amortized_cost, g.cost_first_use_s = first_use_cost
+  WITH r, e
+  ORDER BY e.mlmd_id
+  WITH collect(e.cost_s) AS full, collect(r.amortized_s) AS amortized,
+       collect(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use
+  SET g.cost_full_s = reduce(total = 0.0, c IN full | total + c),
+      g.cost_amortized_s = reduce(total = 0.0, c IN amortized | total + c),
+      g.cost_first_use_s = reduce(total = 0.0, c IN first_use | total + c)
 } IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS
