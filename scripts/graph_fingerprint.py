@@ -36,7 +36,9 @@ def _source_of(labels: list[str], props: dict) -> str:
     return str(props.get("name") if "Source" in labels else props.get("source"))
 
 
-def fingerprint(driver, database: str) -> dict[str, str]:
+def elements(driver, database: str) -> dict[str, list[str]]:
+    """Per source, one line per node and relationship (what the fingerprint hashes), sorted: two
+    graphs have the same fingerprint exactly when these agree, and a difference reads from them."""
     keys: dict[str, str] = {}
     sources: dict[str, str] = {}
     lines: dict[str, list[str]] = defaultdict(list)
@@ -53,11 +55,15 @@ def fingerprint(driver, database: str) -> dict[str, str]:
             source = sources[record["a"]]
             lines[source].append(" ".join(("R", keys[record["a"]], record["type"], keys[record["b"]],
                                            json.dumps(dict(record["props"]), sort_keys=True, default=str))))
+    return {source: sorted(found) for source, found in sorted(lines.items())}
+
+
+def fingerprint(driver, database: str) -> dict[str, str]:
     result = {}
     whole = hashlib.sha256()
-    for source in sorted(lines):
-        digest = hashlib.sha256("\n".join(sorted(lines[source])).encode()).hexdigest()
-        result[source] = f"{digest[:16]} ({len(lines[source])} elements)"
+    for source, found in elements(driver, database).items():
+        digest = hashlib.sha256("\n".join(found).encode()).hexdigest()
+        result[source] = f"{digest[:16]} ({len(found)} elements)"
         whole.update(f"{source} {digest}\n".encode())
     result["*"] = whole.hexdigest()[:16]
     return result

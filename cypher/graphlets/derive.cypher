@@ -60,9 +60,9 @@ CALL (targets) {
 // re-emission is not data flow); an operator feeding itself links runs, not steps. For every
 // pipeline (null list), from all its executions. For listed pipelines, the edges a sync can have
 // added are those through an execution it changed (the ends of every new event are marked
-// Changed, rules §10), read from both ends; an edge the pipeline had stays while one execution
-// pair still witnesses it (a sync may have deleted the only one). A listed pipeline without edges
-// yet (new, or rewritten by the sync) is derived from all its executions.
+// Changed, rules §10), read from both ends; an edge the pipeline had and that those do not show
+// stays while one execution pair still witnesses it (a sync may have deleted the only one). A
+// listed pipeline without edges yet (new, or rewritten by the sync) is derived from all its executions.
 CALL () {
   UNWIND CASE WHEN $pipelines IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (p:Pipeline)
@@ -75,31 +75,42 @@ CALL () {
   RETURN p
 }
 CALL (p) {
+  WITH p, $pipelines IS NULL OR p.dag_edges IS NULL AS whole
   WITH p, COLLECT {
-    CALL (p) {
-      MATCH (p)<-[:IN_PIPELINE]-(x:Execution)
-      WHERE $pipelines IS NULL OR p.dag_edges IS NULL OR x:Changed
-      CALL (p, x) {
-        MATCH (x)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)-[:IN_PIPELINE]->(p)
-        WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND x.operator <> b.operator
-        RETURN x.operator AS feeding, b.operator AS fed
-        UNION
-        MATCH (p)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(x)
-        WHERE $pipelines IS NOT NULL AND o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> x.operator
-        RETURN a.operator AS feeding, x.operator AS fed
-      }
-      RETURN feeding + '->' + fed AS edge
-      UNION
-      UNWIND CASE WHEN $pipelines IS NULL THEN [] ELSE coalesce(p.dag_edges, []) END AS edge
-      WITH edge
-      WHERE EXISTS {
-        MATCH (p)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)-[:IN_PIPELINE]->(p)
-        WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator + '->' + b.operator = edge
-      }
-      RETURN edge
+    // the whole pipeline: every execution's outputs and their readers in the pipeline
+    UNWIND CASE WHEN whole THEN [p] ELSE [] END AS q
+    MATCH (q)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
+    WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
+      AND (b)-[:IN_PIPELINE]->(q)
+    RETURN a.operator + '->' + b.operator AS edge
+    UNION
+    // after a sync: edges through its Changed executions, as the feeding end ...
+    UNWIND CASE WHEN whole THEN [] ELSE [p] END AS q
+    MATCH (q)<-[:IN_PIPELINE]-(a:Execution:Changed)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
+    WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
+      AND (b)-[:IN_PIPELINE]->(q)
+    RETURN a.operator + '->' + b.operator AS edge
+    UNION
+    // ... and as the fed end
+    UNWIND CASE WHEN whole THEN [] ELSE [p] END AS q
+    MATCH (q)<-[:IN_PIPELINE]-(b:Execution:Changed)<-[i:INPUT]-(:Artifact)<-[o:OUTPUT]-(a:Execution)
+    WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
+      AND (a)-[:IN_PIPELINE]->(q)
+    RETURN a.operator + '->' + b.operator AS edge
+  } AS found, whole
+  // ... and the other edges it had, while one pair of its executions still witnesses each
+  WITH p, found + COLLECT {
+    UNWIND CASE WHEN whole THEN [] ELSE [edge IN p.dag_edges WHERE NOT edge IN found] END AS edge
+    WITH edge
+    WHERE EXISTS {
+      MATCH (p)<-[:IN_PIPELINE]-(a:Execution)
+      WHERE edge STARTS WITH a.operator + '->'
+      MATCH (a)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
+      WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator + '->' + b.operator = edge
+        AND (b)-[:IN_PIPELINE]->(p)
     }
-    RETURN DISTINCT edge
-    ORDER BY edge
-  } AS edges
+    RETURN edge
+  } AS found
+  WITH p, COLLECT { UNWIND found AS edge RETURN DISTINCT edge ORDER BY edge } AS edges
   SET p.dag_edges = edges
 } IN 2 CONCURRENT TRANSACTIONS OF 10 ROWS
