@@ -207,3 +207,12 @@ def test_each_build_step_declares_the_source_settings_and_scopes_that_default_to
              for step in BUILD_STEPS}
     assert takes["members"] == ["model_types", "trainer_operator"]
     assert takes["outcomes"] == ["open_window_ms"]
+
+
+def test_the_incremental_build_reads_input_spans_as_derive_writes_them():
+    # graphlets.scope_spans finds graphlets whose stored input spans a sync made stale by computing
+    # them again (rules §10): with the very expression graphlets.derive stores them with.
+    spans = re.search(r"COLLECT \{ MATCH \(t\)<-\[i:INPUT\]-\(x:Artifact\).*?x\.span IS NOT NULL.*?\}",
+                      queries.registry().get("graphlets.scope_spans").body)
+    assert spans, "graphlets.scope_spans no longer computes the spans"
+    assert spans.group(0) in queries.registry().get("graphlets.derive").body
