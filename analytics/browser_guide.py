@@ -45,7 +45,12 @@ def render_guide(queries: Registry | None = None) -> str:
             "mlprov stored queries",
             "<p>Every stored read query of mlprov, one slide per namespace. Run a query's "
             "<code>:params</code> block first, then the query (click a block to edit it, ▶ to run it). "
-            "The same queries run from the command line with <code>mlprov analyze NAME</code>.</p>"
+            "The same queries run from the command line with <code>mlprov analyze NAME</code>. "
+            "<b>analyses</b> answer questions about pipelines and model graphlets (one Trainer run with the work "
+            "it read and the validation and push of its model); <b>topology</b> describes the pipelines' operator "
+            "DAGs; <b>lineage</b> walks up or down from one artifact or execution. A summary citing "
+            "<i>rules §N</i> points to section N of docs/rules.md in the mlprov repository, where the rule is "
+            "written out with examples.</p>"
             f"<ul>{overview}</ul>",
         )
     ]

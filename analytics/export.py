@@ -8,8 +8,8 @@
   rename over the old one), so a reader sees the old file or the new one, never half of one.
 - One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
   with ExportLockedError (exit code 3), or waits for the lock with `wait=True`.
-- While a source is loading (status not `loaded`) or its graphlets are being built, nothing is
-  written: GraphBusyError (exit code 4);
+- While a source is loading or syncing (status not `loaded`) or its graphlets are being built,
+  nothing is written: GraphBusyError (exit code 4);
   if the sources change while tables are being written, the files written are complete but not
   recorded, so the next run refreshes them, and the run ends with GraphBusyError too.
 """
@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,7 +30,7 @@ from pathlib import Path
 import neo4j
 
 from mlprov.analytics.graphlets import built_settings
-from mlprov.analytics.tables import analysis_queries, run_table, stem
+from mlprov.analytics.tables import Table, analysis_queries, run_table, stem
 from mlprov.core import queries
 from mlprov.core.errors import MlprovError
 from mlprov.core.output import Format, atomic_write, write_frame
@@ -52,7 +52,7 @@ class ExportLockedError(MlprovError):
 
 
 class GraphBusyError(MlprovError):
-    """A source is being loaded, or changed during the export: run the export again later."""
+    """A source is being loaded or synced, or changed during the export: run the export again later."""
 
     exit_code = EXIT_BUSY
 
@@ -117,46 +117,63 @@ def _busy_sources(versions: list[list]) -> list[str]:
 
 
 def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
-           formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False) -> ExportResult:
-    """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`."""
+           formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False,
+           tables: Mapping[str, Table] | None = None) -> ExportResult:
+    """Export the analysis tables (all, or `only` these) into `output` as `<name>.<format>`.
+
+    `tables`: analysis tables already run (the demo runs them once for the report and the export).
+    A table whose fingerprint changed is written from there instead of being run again, when it
+    ran with exactly the parameter values the export would use (every source, the built settings);
+    any other is run here. Which tables are written, and the fingerprints, do not depend on it."""
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    with folder_lock(output, wait):
+        return export_locked(driver, database, output, only, formats, force=force, tables=tables)
+
+
+def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
+                  formats: Iterable[str] = FORMATS, *, force: bool = False,
+                  tables: Mapping[str, Table] | None = None) -> ExportResult:
+    """The export itself, for a caller that holds the folder's lock (`export`, `mlprov refresh`)."""
     started = time.perf_counter()
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise MlprovError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     selected = analysis_queries(only)
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
     result = ExportResult(output)
-    with folder_lock(output, wait):
-        _remove_leftovers(output)
-        versions = _source_versions(driver, database)
-        busy = _busy_sources(versions)
-        if busy:
-            raise GraphBusyError(f"not exporting while sources are loading or their graphlets are being built: "
-                                 f"{', '.join(busy)}; run again later")
-        settings = built_settings(driver, database)
-        state = _read_state(output)
-        pending: dict[str, dict] = {}
-        for query in selected:
-            name, wanted = stem(query), fingerprint(versions, query, settings)
-            files = [output / f"{name}.{fmt}" for fmt in formats]
-            recorded = state["tables"].get(name, {})
-            if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
-                result.unchanged.append(name)
-                continue
+    _remove_leftovers(output)
+    versions = _source_versions(driver, database)
+    busy = _busy_sources(versions)
+    if busy:
+        raise GraphBusyError(f"not exporting while sources are loading or syncing or their graphlets are being "
+                             f"built: {', '.join(busy)}; run again later")
+    settings = built_settings(driver, database)
+    state = _read_state(output)
+    pending: dict[str, dict] = {}
+    for query in selected:
+        name, wanted = stem(query), fingerprint(versions, query, settings)
+        files = [output / f"{name}.{fmt}" for fmt in formats]
+        recorded = state["tables"].get(name, {})
+        if not force and recorded.get("fingerprint") == wanted and all(f.exists() for f in files):
+            result.unchanged.append(name)
+            continue
+        given = (tables or {}).get(name)
+        if given is not None and given.query.body == query.body and given.params == query.bind({}, settings):
+            frame = given.frame
+        else:
             frame = run_table(driver, database, query, settings=settings).frame
-            for path, fmt in zip(files, formats):
-                write_frame(frame, fmt, path)
-            result.written.append(name)
-            result.files.extend(files)
-            pending[name] = {"fingerprint": wanted, "rows": len(frame), "formats": formats,
-                             "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            log.info("export: %s: %d rows", name, len(frame))
-        if _source_versions(driver, database) != versions:
-            raise GraphBusyError("the sources changed during the export; the tables written will be "
-                                 "refreshed by the next run")
-        state["tables"].update(pending)
-        _write_state(output, state)
+        for path, fmt in zip(files, formats):
+            write_frame(frame, fmt, path)
+        result.written.append(name)
+        result.files.extend(files)
+        pending[name] = {"fingerprint": wanted, "rows": len(frame), "formats": formats,
+                         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        log.info("export: %s: %d rows", name, len(frame))
+    if _source_versions(driver, database) != versions:
+        raise GraphBusyError("the sources changed during the export; the tables written will be "
+                             "refreshed by the next run")
+    state["tables"].update(pending)
+    _write_state(output, state)
     result.seconds = time.perf_counter() - started
     return result

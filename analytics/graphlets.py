@@ -2,7 +2,7 @@
 
 Only sources whose store changed since their last build, or whose build settings changed, are
 built (`graphlets.pending` says which and why). A source that a sync brought up to date (`store
-synced`) is built incrementally (rules §10): the `scope_*` queries work out, from what the sync
+synced`) is built incrementally (rules §11): the `scope_*` queries work out, from what the sync
 marked `Changed`, which artifacts, graphlets, chains and pipelines the change reaches, and the
 build steps run on those only. Every other reason (never built, settings changed, the last build
 did not finish, `--force`) rebuilds the source whole. Both run the same steps (`BUILD_STEPS`), each
@@ -27,7 +27,7 @@ from mlprov.core.settings import GraphletSettings
 
 log = logging.getLogger(__name__)
 
-BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "unmark")
+BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "absorb_changes")
 # The one reason of graphlets.pending that an incremental build serves; every other one is a full build.
 SYNCED = "store synced"
 FULL, INCREMENTAL = "full", "incremental"
@@ -163,7 +163,7 @@ def _since(starts: Iterable[int | None]) -> int | None:
 
 
 def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) -> Scopes:
-    """Absorb what a sync marked Changed (rules §10): every scope follows from the marks and from
+    """Absorb what a sync marked Changed (rules §11): every scope follows from the marks and from
     what the steps before it wrote, and each step runs on its scope only."""
     scopes = Scopes()
     source = run.source
@@ -253,7 +253,7 @@ def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) 
     scopes.derived = sorted((rebuilt | previous_changed | after_rebuilt | changed_spans) - removed)
     scopes.pipelines = [row[0] for row in run.read("scope_pipelines")]
     run.step("derive", graphlets=scopes.derived, pipelines=scopes.pipelines)
-    run.step("unmark")
+    run.step("absorb_changes")
     return scopes
 
 

@@ -1,9 +1,9 @@
 """An incremental graphlet build after one day's sync against a forced full rebuild, same store,
-same server, same run (rules §10).
+same server, same run (rules §11).
 
 The corpus as of two days before `--day` is loaded into a throwaway Neo4j and its graphlets built;
-then each of the next two days is synced (tests/sync_emulation.py: the loader's rows of the day's
-snapshot, upserted and marked `Changed` where they differ) and built incrementally. The first of
+then the store grows by each of the next two days (`corpus replay`), and each day is synced
+(`mlprov sync`: only what changed, marked `Changed`) and built incrementally. The first of
 these builds pays for planning the scoped queries (the server caches plans by query and parameter
 types, so a server that builds every day pays it once); the second, the day up to `--day`, is the
 one compared with `graphlets build --force` right after it, step by step, and the two graphs are
@@ -26,11 +26,11 @@ from throwaway import keep_results, throwaway_server
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlprov.analytics.graphlets import build  # noqa: E402
-from mlprov.corpus import day_end_ms, write_snapshot  # noqa: E402
+from mlprov.corpus import day_end_ms, replay, write_snapshot  # noqa: E402
 from mlprov.corpus.generate import DEFAULT_DAYS, pipeline_count  # noqa: E402
 from mlprov.loader import load_store  # noqa: E402
+from mlprov.loader.sync import sync_store  # noqa: E402
 from scripts.graph_fingerprint import elements  # noqa: E402
-from tests.sync_emulation import emulate_sync  # noqa: E402
 
 
 def rounded(seconds: dict[str, float]) -> dict[str, float]:
@@ -51,45 +51,48 @@ def main() -> None:
     name = f"corpus_{args.scale.lower()}" if not args.pipelines else f"corpus_p{pipelines}"
 
     with tempfile.TemporaryDirectory(prefix="mlprov-incremental-bench-") as tmp:
-        stores = {d: write_snapshot(Path(tmp) / f"day{d}" / f"{name}.sqlite", day_end_ms(d), pipelines=pipelines,
-                                    days=args.days, seed=args.seed, cache_dir=args.cache_dir, progress=None).store
-                  for d in (day - 2, day - 1, day)}
+        corpus = {"pipelines": pipelines, "days": args.days, "seed": args.seed, "cache_dir": args.cache_dir,
+                  "progress": None}
+        live = write_snapshot(Path(tmp) / f"{name}.sqlite", day_end_ms(day - 2), **corpus).store
         with throwaway_server() as target, target.driver() as driver:
             started = time.perf_counter()
-            load_store(stores[day - 2], driver, target.database, quiet=True)
+            load_store(live, driver, target.database, quiet=True)
             load_seconds = time.perf_counter() - started
             first = build(driver, target.database, quiet=True)
 
-            emulate_sync(stores[day - 1], driver, target.database, name)
+            replay(live, day - 1, **corpus)
+            sync_store(live, driver, target.database, quiet=True)
             started = time.perf_counter()
             cold = build(driver, target.database, quiet=True)
             cold_seconds = time.perf_counter() - started
 
+            replay(live, day, **corpus)
             started = time.perf_counter()
-            synced = emulate_sync(stores[day], driver, target.database, name)
+            synced = sync_store(live, driver, target.database, quiet=True)
             sync_seconds = time.perf_counter() - started
+            marked = driver.execute_query("MATCH (n:Changed) RETURN count(n) AS n", database_=target.database)[0][0]["n"]
 
             started = time.perf_counter()
             incremental = build(driver, target.database, quiet=True)
             incremental_seconds = time.perf_counter() - started
-            after_incremental = elements(driver, target.database)
+            after_incremental = elements(driver, target.database, marks=True)
 
             started = time.perf_counter()
             full = build(driver, target.database, force=True, quiet=True)
             full_seconds = time.perf_counter() - started
-            equal = elements(driver, target.database) == after_incremental
+            equal = elements(driver, target.database, marks=True) == after_incremental
 
     result = {
-        "store": f"{name} (day {day - 2} loaded, synced to {day - 1} then {day} of {args.days}; "
+        "store": f"{name} (day {day - 2} loaded, grown and synced to {day - 1} then {day} of {args.days}; "
                  f"{pipelines} pipelines, seed {args.seed})",
         "graphlets": full.graphlets,
         "load_seconds": round(load_seconds, 1),
         "first_build_seconds": round(sum(first.step_seconds.values()), 1),
         "first_incremental_seconds (day before, plans not cached)": round(cold_seconds, 2),
         "first_incremental_touched": cold.touched.get(name),
-        "sync_emulation_seconds": round(sync_seconds, 1),
-        "sync": {"nodes_upserted": synced.nodes_upserted, "relationships_upserted": synced.relationships_upserted,
-                 "nodes_deleted": synced.nodes_deleted, "relationships_deleted": synced.relationships_deleted},
+        "sync_seconds": round(sync_seconds, 1),
+        "sync": {"status": synced.status, "rows_read": synced.rows_read, "deleted": synced.deleted,
+                 "nodes_marked_changed": marked},
         "incremental_mode": incremental.modes.get(name),
         "incremental_seconds": round(incremental_seconds, 2),
         "incremental_steps": rounded(incremental.step_seconds),

@@ -89,15 +89,20 @@ def pipeline_row(source: str, name: str) -> dict:
     return {"uid": uid(source, "p", name), "source": source, "name": name}
 
 
+def default_pipeline(source: str, pipeline_names: list[str]) -> str:
+    """The pipeline of an execution without a `pipeline` context (rules §2): a store without
+    `pipeline` contexts is one pipeline named after its source; an execution of a store with
+    exactly one pipeline name that lacks the association still belongs to it."""
+    return pipeline_names[0] if len(set(pipeline_names)) == 1 else source
+
+
 class ExecutionNormaliser:
     """Knows the store's pipelines, so each execution lands in one (rules §2)."""
 
     def __init__(self, source: str, pipeline_names: list[str], operators: OperatorMap):
         self.source = source
         self.operators = operators
-        # A store without `pipeline` contexts is one pipeline named after its source; an execution
-        # of a store with exactly one pipeline that lacks the association still belongs to it.
-        self.default_pipeline = pipeline_names[0] if len(set(pipeline_names)) == 1 else source
+        self.default_pipeline = default_pipeline(source, pipeline_names)
 
     def row(self, row: dict) -> dict:
         props = row["properties"]

@@ -8,11 +8,15 @@ one pass, each yielded as an input or an output event by its direction. What the
 
 Pipeline nodes are decided here and nowhere else: one per pipeline context that owns an
 execution, or one named after the source for a store without them (docs/rules.md, rules §2).
+
+Given a `Selection` (what `mlprov sync` re-reads, rules §10), the stream holds only the chosen rows
+of each table, as the same parts and rows, in the same order; the pipelines of the chosen
+executions come before them as always.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from mlprov.loader import graph_rows, mlmd
@@ -41,6 +45,37 @@ PARENT_CONTEXTS = Part("parent_contexts", "relationships")
 PARTS = (CONTEXTS, ARTIFACTS, PIPELINES, EXECUTIONS, INPUT_EVENTS, OUTPUT_EVENTS, ATTRIBUTIONS, ASSOCIATIONS,
          PARENT_CONTEXTS)
 
+# Rows that left the store, which a sync removes from the graph (store_diff.py finds them); they
+# come after every part above. Only the upsert sink takes them.
+DELETED_EVENTS = Part("deleted_events", None)
+DELETED_ATTRIBUTIONS = Part("deleted_attributions", None)
+DELETED_ASSOCIATIONS = Part("deleted_associations", None)
+DELETED_PARENT_CONTEXTS = Part("deleted_parent_contexts", None)
+DELETED_ARTIFACTS = Part("deleted_artifacts", None)
+DELETED_EXECUTIONS = Part("deleted_executions", None)
+DELETED_CONTEXTS = Part("deleted_contexts", None)
+DELETIONS = (DELETED_EVENTS, DELETED_ATTRIBUTIONS, DELETED_ASSOCIATIONS, DELETED_PARENT_CONTEXTS,
+             DELETED_ARTIFACTS, DELETED_EXECUTIONS, DELETED_CONTEXTS)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The MLMD ids a stream reads, per table (what a sync re-reads); the parent-context links read
+    are those with one of `parent_links_of` at either end."""
+
+    contexts: Collection[int] = ()
+    artifacts: Collection[int] = ()
+    executions: Collection[int] = ()
+    events: Collection[int] = ()
+    attributions: Collection[int] = ()
+    associations: Collection[int] = ()
+    parent_links_of: Collection[int] = ()
+
+    @property
+    def rows(self) -> int:
+        return (len(self.contexts) + len(self.artifacts) + len(self.executions) + len(self.events)
+                + len(self.attributions) + len(self.associations))
+
 
 @dataclass
 class Reading:
@@ -56,10 +91,11 @@ class GraphStream:
     """The graph rows of one open store under one source name. Read it once: a second pass
     would count the skipped rows again."""
 
-    def __init__(self, store: mlmd.Store, source: str, operators: OperatorMap):
+    def __init__(self, store: mlmd.Store, source: str, operators: OperatorMap, selection: Selection | None = None):
         self.store = store
         self.source = source
         self.operators = operators
+        self.selection = selection
         self._pipeline_contexts: list[str] | None = None
         self._started = False
 
@@ -71,21 +107,32 @@ class GraphStream:
         """One Reading per MLMD table, in load order; each expected count is taken when its
         reading starts. Read each reading's rows before asking for the next."""
         if self._started:
-            raise RuntimeError(f"the graph stream of {self.store.path} was already read")
+            raise RuntimeError(f"the graph stream of {self.store.identity.location} was already read")
         self._started = True
-        store, source = self.store, self.source
-        yield Reading("contexts", store.count("Context"), self._contexts())
-        yield Reading("artifacts", store.count("Artifact"),
-                      ((ARTIFACTS, graph_rows.artifact_row(source, row)) for row in mlmd.artifacts(store)))
-        yield Reading("executions", store.count("Execution"), self._executions())
-        yield Reading("events", mlmd.count_events(store, "INPUT") + mlmd.count_events(store, "OUTPUT"),
-                      self._events())
-        yield Reading("attributions", store.count("Attribution"),
-                      ((ATTRIBUTIONS, graph_rows.link_row(source, "a", row)) for row in mlmd.attributions(store)))
-        yield Reading("associations", store.count("Association"),
-                      ((ASSOCIATIONS, graph_rows.link_row(source, "e", row)) for row in mlmd.associations(store)))
-        yield Reading("parent contexts", store.count("ParentContext"),
-                      ((PARENT_CONTEXTS, graph_rows.parent_row(source, row)) for row in mlmd.parent_contexts(store)))
+        store, source, chosen = self.store, self.source, self.selection
+        yield Reading("contexts", self._expected("Context", "contexts"), self._contexts())
+        yield Reading("artifacts", self._expected("Artifact", "artifacts"),
+                      ((ARTIFACTS, graph_rows.artifact_row(source, row))
+                       for row in mlmd.artifacts(store, chosen and chosen.artifacts)))
+        yield Reading("executions", self._expected("Execution", "executions"), self._executions())
+        yield Reading("events", self._expected(None, "events"), self._events())
+        yield Reading("attributions", self._expected("Attribution", "attributions"),
+                      ((ATTRIBUTIONS, graph_rows.link_row(source, "a", row))
+                       for row in mlmd.attributions(store, chosen and chosen.attributions)))
+        yield Reading("associations", self._expected("Association", "associations"),
+                      ((ASSOCIATIONS, graph_rows.link_row(source, "e", row))
+                       for row in mlmd.associations(store, chosen and chosen.associations)))
+        yield Reading("parent contexts", self._expected("ParentContext", None),
+                      ((PARENT_CONTEXTS, graph_rows.parent_row(source, row))
+                       for row in mlmd.parent_contexts(store, chosen and chosen.parent_links_of)))
+
+    def _expected(self, table: str | None, chosen: str | None) -> int:
+        """Rows to expect, for progress: the table's (events: of a direction), or the chosen ids'."""
+        if self.selection is not None:
+            return len(getattr(self.selection, chosen)) if chosen else 0
+        if table is None:
+            return mlmd.count_events(self.store, "INPUT") + mlmd.count_events(self.store, "OUTPUT")
+        return self.store.count(table)
 
     @property
     def skipped(self) -> dict[str, int]:
@@ -93,6 +140,12 @@ class GraphStream:
         return dict(sorted(self.store.skipped.items()))
 
     def _contexts(self) -> Iterator[tuple[Part, dict]]:
+        if self.selection is not None:
+            # Executions need every pipeline context of the store, not only the chosen ones.
+            self._pipeline_contexts = mlmd.pipeline_contexts(self.store)
+            for row in mlmd.contexts(self.store, self.selection.contexts):
+                yield CONTEXTS, graph_rows.context_row(self.source, row)
+            return
         # The pipeline contexts are noted on the way, so executions need no second read of Context.
         pipeline_contexts = []
         for row in mlmd.contexts(self.store):
@@ -106,7 +159,7 @@ class GraphStream:
             raise RuntimeError("the contexts must be read before the executions: they name the pipelines")
         normaliser = graph_rows.ExecutionNormaliser(self.source, self._pipeline_contexts, self.operators)
         pipelines: set[str] = set()  # one entry per pipeline: small whatever the store's size
-        for row in mlmd.executions(self.store):
+        for row in mlmd.executions(self.store, self.selection and self.selection.executions):
             execution = normaliser.row(row)
             if execution["pipeline_uid"] not in pipelines:
                 pipelines.add(execution["pipeline_uid"])
@@ -114,6 +167,6 @@ class GraphStream:
             yield EXECUTIONS, execution
 
     def _events(self) -> Iterator[tuple[Part, dict]]:
-        for event in mlmd.events(self.store):
+        for event in mlmd.events(self.store, self.selection and self.selection.events):
             part = INPUT_EVENTS if event["direction"] == "INPUT" else OUTPUT_EVENTS
             yield part, graph_rows.event_row(self.source, event)

@@ -30,8 +30,9 @@ _LIFTED_KINDS = {"int": LONG, "float": DOUBLE, "str": STRING}
 # Column order is the header order; `uid` is also the importer's node ID (uids are unique across
 # sources and kinds, so one ID space serves every label).
 NODE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Source": (("name", STRING), ("kind", STRING), ("path", STRING), ("sha256", STRING),
-               ("schema_version", LONG), ("status", STRING)),
+    "Source": (("name", STRING), ("kind", STRING), ("location", STRING), ("path", STRING), ("sha256", STRING),
+               ("version", STRING), ("schema_version", LONG), ("watermarks", STRING), ("identity", STRING),
+               ("status", STRING)),
     "Pipeline": (("uid", STRING), ("source", STRING), ("name", STRING)),
     "Context": (("uid", STRING), ("source", STRING), ("mlmd_id", LONG), ("type", STRING), ("name", STRING),
                 ("created_at", LONG), ("props", STRING)),
@@ -134,8 +135,8 @@ class ImportFilesSink:
     The files are for `neo4j-admin database import full`, which builds a whole database at once:
     this sink takes a whole store, never a delta."""
 
-    def __init__(self, folder: Path, store_path: Path, source_node: dict):
-        self.store_path = store_path
+    def __init__(self, folder: Path, store_location: str, source_node: dict):
+        self.store_location = store_location
         folder.mkdir(parents=True)
         self.files: list[CsvFile] = []
         try:
@@ -175,7 +176,7 @@ class ImportFilesSink:
             csv.write(row, ends)
         except _TypeMismatch as mismatch:
             raise BadInputError(
-                f"{self.store_path}: {csv.kind} property {mismatch.column!r} holds "
+                f"{self.store_location}: {csv.kind} property {mismatch.column!r} holds "
                 f"{type(mismatch.value).__name__} {str(mismatch.value)[:40]!r} where the bulk import expects a "
                 f"{dict(csv.columns).get(mismatch.column, STRING)}; load this store without --bulk"
             ) from None

@@ -1,19 +1,23 @@
 """Load one MLMD store into Neo4j online: check the store and its Source node, then pour the
 store's graph stream (graph_stream) into the Neo4j batch sink (neo4j_sink).
 
-Writes are CREATEs (fast), made safe by the Source node: it says `loading` until the last
-batch is in. Loading a store that is already `loaded` from the same file changes nothing; a load
-that died half-way (still `loading`) is cleared and done again when the command is re-run; a
-reload (`replace`) removes that source's nodes first and touches no other source.
+A store is named by a location: a path, sqlite:///PATH or mysql://USER@HOST:PORT/DATABASE
+(store_location.py). Writes are CREATEs (fast), made safe by the Source node: it says `loading`
+until the last batch is in. Loading a store whose content is what the source already holds changes
+nothing; a load that died half-way (still `loading`) is cleared and done again when the command is
+re-run; a reload (`replace`) removes that source's nodes first and touches no other source. The
+Source records the store's state (store_state.py: version, watermarks, identity), so that
+`mlprov sync` can bring it up to date later.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import neo4j
 
@@ -24,6 +28,8 @@ from mlprov.loader.graph_stream import GraphStream
 from mlprov.loader.neo4j_sink import Neo4jBatchSink
 from mlprov.loader.operators import OperatorMap, default_map
 from mlprov.loader.sinks import fill
+from mlprov.loader.store_location import parse_location
+from mlprov.loader.store_state import StoreState, read_state
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 5000
@@ -32,7 +38,7 @@ DEFAULT_BATCH_SIZE = 5000
 @dataclass
 class LoadResult:
     source: str
-    path: Path
+    location: str
     status: str  # loaded | unchanged
     nodes: int = 0
     relationships: int = 0
@@ -40,29 +46,35 @@ class LoadResult:
     seconds: float = 0.0
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def default_source_name(path: Path) -> str:
-    return Path(path).stem
+def default_source_name(location: str | Path) -> str:
+    """The file's stem, or the database's name."""
+    return parse_location(location).default_source_name
 
 
 def apply_schema(driver: neo4j.Driver, database: str) -> None:
     queries.execute(driver, database, "schema.constraints")
 
 
-def _existing_source(driver: neo4j.Driver, database: str, source: str) -> dict | None:
+def existing_source(driver: neo4j.Driver, database: str, source: str) -> dict | None:
     keys, rows = queries.execute(driver, database, "load.source_get", source=source)
     return dict(zip(keys, rows[0])) if rows else None
 
 
+@contextmanager
+def neo4j_connection_kept(location: str, source: str, doing: str, command: str) -> Iterator[None]:
+    """Turn a lost Neo4j connection into one line that says how to finish the work."""
+    try:
+        yield
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+            neo4j.exceptions.TransientError) as exc:
+        raise ServerError(
+            f"{location}: lost the connection to Neo4j while {doing} source {source!r}; the source "
+            f"is marked `{doing}` and graphlets skip it: run the same {command} again to finish it"
+        ) from exc
+
+
 def load_store(
-    path: Path,
+    location: str | Path,
     driver: neo4j.Driver,
     database: str,
     *,
@@ -72,58 +84,56 @@ def load_store(
     batch_size: int = DEFAULT_BATCH_SIZE,
     quiet: bool = False,
 ) -> LoadResult:
-    """Load the MLMD store at `path`; raise BadInputError before writing anything if it is unusable."""
+    """Load the MLMD store at `location`; raise BadInputError before writing anything if it is unusable."""
     started = datetime.now(timezone.utc)
-    path = Path(path)
-    store = mlmd.open_store(path)
+    store = mlmd.open_store(location)
     try:
-        source = source_name or default_source_name(path)
-        sha256 = file_sha256(path)
-        try:
-            return _load_open_store(store, source, sha256, driver, database, replace,
-                                    operators or default_map(), batch_size, quiet, started)
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-                neo4j.exceptions.TransientError) as exc:
-            raise ServerError(
-                f"{path}: lost the connection to Neo4j while loading source {source!r}; the source "
-                "is marked `loading` and graphlets skip it: run the same load again to finish it"
-            ) from exc
+        source = source_name or store.identity.default_source_name
+        with neo4j_connection_kept(store.identity.location, source, "loading", "load"):
+            return load_open_store(store, source, driver, database, replace=replace,
+                                   operators=operators or default_map(), batch_size=batch_size, quiet=quiet,
+                                   started=started)
     finally:
         store.close()
 
 
-def _load_open_store(store, source, sha256, driver, database, replace, operators, batch_size, quiet, started):
+def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, database: str, *, replace: bool,
+                    operators: OperatorMap, batch_size: int, quiet: bool, started: datetime,
+                    state: StoreState | None = None) -> LoadResult:
+    """Load an open store as `source` (what `load_store` and a sync's full load do)."""
+    where = store.identity.location
+    state = state or read_state(store)
     apply_schema(driver, database)
-    existing = _existing_source(driver, database, source)
+    existing = existing_source(driver, database, source)
     if existing and not replace:
-        if existing["sha256"] != sha256:
+        if existing["status"] == "loaded" and _same_state(existing, state):
+            log.info("%s: source %r is already loaded and unchanged", where, source)
+            return LoadResult(source, where, "unchanged")
+        if existing["status"] != "loading":
             raise BadInputError(
-                f"{store.path}: source {source!r} is already loaded from a different file "
-                f"({existing['path']}); pass --replace to reload it, or --source-name to load it beside"
-            )
-        if existing["status"] == "loaded":
-            log.info("%s: source %r is already loaded and unchanged", store.path, source)
-            return LoadResult(source, store.path, "unchanged")
-        log.info("%s: the last load of source %r did not finish: loading it again", store.path, source)
+                f"{where}: source {source!r} is already loaded from {existing['location']} and differs from this "
+                f"store; `mlprov sync {source}` brings it up to date with its store, --replace reloads it from "
+                "this one, --source-name loads this one beside it")
+        log.info("%s: the last load of source %r did not finish: loading it again", where, source)
     elif existing:
-        log.info("%s: replacing source %r", store.path, source)
+        log.info("%s: replacing source %r", where, source)
     if existing:
         queries.execute(driver, database, "load.source_delete", source=source)
 
     if not quiet:
-        log.info("loading %s as source %r (MLMD schema %d)", store.path, source, store.schema_version)
-    queries.execute(driver, database, "load.source_begin", source=source, facts=source_facts(store, sha256))
+        log.info("loading %s as source %r (MLMD schema %d)", where, source, store.schema_version)
+    queries.execute(driver, database, "load.source_begin", source=source, facts=state.facts())
     written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators), quiet=quiet)
     finished = datetime.now(timezone.utc)
-    result = LoadResult(source, store.path, "loaded", written.nodes, written.relationships, written.skipped,
+    result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
                         (finished - started).total_seconds())
     finish_source(driver, database, result, finished)
     return result
 
 
-def source_facts(store: mlmd.Store, sha256: str) -> dict:
-    """What the Source node says about its store from the start of a load."""
-    return {"kind": "mlmd-sqlite", "path": str(store.path), "sha256": sha256, "schema_version": store.schema_version}
+def _same_state(existing: dict, state: StoreState) -> bool:
+    """The source holds this very store state (for a file, also these very bytes)."""
+    return existing["version"] == state.version and existing["watermarks"] == state.watermarks.to_json()
 
 
 def finish_source(driver: neo4j.Driver, database: str, result: LoadResult, finished: datetime) -> None:
@@ -131,9 +141,16 @@ def finish_source(driver: neo4j.Driver, database: str, result: LoadResult, finis
     queries.execute(driver, database, "load.source_finish", source=result.source, facts={
         "loaded_at": finished.isoformat(timespec="seconds"),
         "load_seconds": round(result.seconds, 3),
-        "n_nodes": result.nodes, "n_relationships": result.relationships,
-        "skipped": sum(result.skipped.values()),
-        "skipped_reasons": [f"{reason}: {n}" for reason, n in result.skipped.items()],
+        **count_facts(result.nodes, result.relationships, result.skipped),
     })
     for reason, n in result.skipped.items():
-        log.warning("%s: skipped %d %s", result.path, n, reason)
+        log.warning("%s: skipped %d %s", result.location, n, reason)
+
+
+def count_facts(nodes: int, relationships: int, skipped: dict[str, int]) -> dict:
+    """The Source's counts of what the graph holds of its store and what the reader skipped."""
+    return {
+        "n_nodes": nodes, "n_relationships": relationships,
+        "skipped": sum(skipped.values()),
+        "skipped_reasons": [f"{reason}: {n}" for reason, n in sorted(skipped.items())],
+    }

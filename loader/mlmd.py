@@ -4,7 +4,9 @@ plain SQL, as streams of rows.
 Every stream is ordered by MLMD id. A stream reads its main table in chunks of `Store.chunk_rows`
 rows (keyset pagination: WHERE id > last ORDER BY id LIMIT n, cheap on the primary key) and, for
 each chunk, the side rows of that id range (properties, contexts, event paths, event times), merged
-by id. Every query is fetched whole before the next one is sent, so one connection is enough
+by id. Given `ids` (what `mlprov sync` re-reads), a stream reads only those rows, a chunk of ids at a
+time (`WHERE id IN (...)`), and their side rows by the same id lists, never by a range that could
+span the whole table. Every query is fetched whole before the next one is sent, so one connection is enough
 (a MySQL connection carries one result at a time) and memory stays flat however large the store.
 The whole read runs in one read-only transaction, so a store that a pipeline writes meanwhile is
 seen at one instant. Columns that a schema version lacks come back as None. Rows that point at
@@ -74,6 +76,7 @@ class Store:
     path: Path | None = None  # the SQLite file; None for a database on a server
     skipped: Counter = field(default_factory=Counter)
     chunk_rows: int = CHUNK_ROWS
+    location: Location | None = None  # where it was opened from
 
     @property
     def conn(self) -> Any:
@@ -150,6 +153,7 @@ def _checked_store(db: Database, where: Location) -> Store:
         type_names={i: n for i, n, _ in types},
         type_kinds={i: k for i, _, k in types},
         path=where.path if isinstance(where, SqliteLocation) else None,
+        location=where,
     )
 
 
@@ -171,6 +175,50 @@ def _chunks(store: Store, select: str, keys: tuple[str, ...]) -> Iterator[list[t
         if len(chunk) < store.chunk_rows:
             return
         after = tuple(chunk[-1][:len(keys)])
+
+
+def sorted_rows(store: Store, select: str, keys: tuple[str, ...]) -> Iterator[tuple]:
+    """Every row of `select` in order of `keys` (one or two columns it returns first, the columns of
+    a unique index), read a chunk at a time: flat memory for a table of any size."""
+    for chunk in _chunks(store, select, keys):
+        yield from chunk
+
+
+@dataclass(frozen=True)
+class _Owners:
+    """The owner ids whose side rows a chunk needs: an id range (a whole-table read) or an id list
+    (a read of chosen rows)."""
+
+    first: int = 0
+    last: int = -1
+    ids: tuple[int, ...] | None = None
+
+    def where(self, column: str) -> tuple[str, tuple]:
+        if self.ids is None:
+            return f"{column} BETWEEN ? AND ?", (self.first, self.last)
+        return f"{column} IN ({','.join('?' * len(self.ids))})", self.ids
+
+
+def id_groups(ids: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
+    """`ids` sorted and without repeats, `size` at a time (the id lists of IN (...) queries)."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield tuple(ordered[start:start + size])
+
+
+def _main_chunks(store: Store, select: str, key: str, ids: Iterable[int] | None) -> Iterator[tuple[list[tuple], _Owners]]:
+    """The rows of `select` (which returns `key` first) in `key` order, a chunk at a time, each with
+    the owners its side rows are read for: every row when `ids` is None, else only those ids."""
+    if ids is None:
+        for chunk in _chunks(store, select, (key,)):
+            yield chunk, _Owners(chunk[0][0], chunk[-1][0])
+        return
+    for group in id_groups(ids, store.chunk_rows):
+        owners = _Owners(ids=group)
+        condition, params = owners.where(key)
+        chunk = store.db.rows(f"{select} WHERE {condition} ORDER BY {key}", params)
+        if chunk:
+            yield chunk, owners
 
 
 def _grouped(rows: Iterable[tuple]) -> Iterator[tuple[int, list[tuple]]]:
@@ -215,13 +263,14 @@ def _custom_first(prop: tuple) -> tuple:
     return (not is_custom, name)
 
 
-def _properties(store: Store, table: str, id_column: str, first: int, last: int) -> _SortedSide:
-    """Property maps of the owners with ids first..last."""
+def _properties(store: Store, table: str, id_column: str, owners: _Owners) -> _SortedSide:
+    """Property maps of the owners."""
     bool_col = store.col(table, "bool_value")
+    condition, params = owners.where(id_column)
     rows = store.db.rows(
         f"SELECT {id_column}, name, is_custom_property, int_value, double_value, string_value, {bool_col} "
-        f"FROM `{table}` WHERE {id_column} BETWEEN ? AND ? ORDER BY {id_column}",
-        (first, last),
+        f"FROM `{table}` WHERE {condition} ORDER BY {id_column}",
+        params,
     )
 
     def merged() -> Iterator[tuple[int, dict]]:
@@ -238,60 +287,58 @@ def _properties(store: Store, table: str, id_column: str, first: int, last: int)
 
 
 def _context_names(store: Store, owner_table: str, owner_column: str, context_type: str,
-                   first: int, last: int) -> _SortedSide:
-    """For each owner id in first..last, the name of the first (lowest id) context of `context_type`
-    it belongs to."""
+                   owners: _Owners) -> _SortedSide:
+    """For each owner, the name of the first (lowest id) context of `context_type` it belongs to."""
     type_ids = store.type_ids(TYPE_KIND_CONTEXT, context_type)
     if not type_ids:
         return _SortedSide(())
     marks = ",".join("?" * len(type_ids))
+    condition, params = owners.where(f"o.{owner_column}")
     # The (context_id, owner) unique index serves this: a short range per context of the type.
     rows = store.db.rows(
         f"SELECT o.{owner_column}, c.name FROM `{owner_table}` o JOIN Context c ON c.id = o.context_id "
-        f"WHERE c.type_id IN ({marks}) AND o.{owner_column} BETWEEN ? AND ? ORDER BY o.{owner_column}, c.id",
-        (*type_ids, first, last),
+        f"WHERE c.type_id IN ({marks}) AND {condition} ORDER BY o.{owner_column}, c.id",
+        (*type_ids, *params),
     )
     return _SortedSide((owner, names[0][0]) for owner, names in _grouped(rows))
 
 
-def _event_times(store: Store, first: int, last: int) -> _SortedSide:
-    """Per execution with id first..last: (first event ms, last event ms, has an output-like event)."""
+def _event_times(store: Store, owners: _Owners) -> _SortedSide:
+    """Per execution: (first event ms, last event ms, has an output-like event)."""
     output_codes = ",".join(str(code) for code, name in EVENT_TYPES.items() if name in OUTPUT_EVENTS)
+    condition, params = owners.where("execution_id")
     rows = store.db.rows(
         "SELECT execution_id, min(milliseconds_since_epoch), max(milliseconds_since_epoch), "
-        f"max(type IN ({output_codes})) FROM Event WHERE execution_id BETWEEN ? AND ? "
+        f"max(type IN ({output_codes})) FROM Event WHERE {condition} "
         "GROUP BY execution_id ORDER BY execution_id",
-        (first, last),
+        params,
     )
     return _SortedSide((r[0], (r[1], r[2], bool(r[3]))) for r in rows)
 
 
-def _event_paths(store: Store, first: int, last: int) -> _SortedSide:
-    """Per event with id first..last: its path steps (is_index_step, step_index, step_key) in order."""
+def _event_paths(store: Store, owners: _Owners) -> _SortedSide:
+    """Per event: its path steps (is_index_step, step_index, step_key) in order."""
     written = f", {store.db.insertion_order}" if store.db.insertion_order else ""
+    condition, params = owners.where("event_id")
     return _SortedSide(_grouped(store.db.rows(
         "SELECT event_id, is_index_step, step_index, step_key FROM EventPath "
-        f"WHERE event_id BETWEEN ? AND ? ORDER BY event_id{written}",
-        (first, last),
+        f"WHERE {condition} ORDER BY event_id{written}",
+        params,
     )))
-
-
-def _id_range(chunk: list[tuple]) -> tuple[int, int]:
-    return chunk[0][0], chunk[-1][0]
 
 
 def _positive(value: Any) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
-def artifacts(store: Store) -> Iterator[dict]:
+def artifacts(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     select = (
         f"SELECT id, type_id, uri, {store.col('Artifact', 'state')}, {store.col('Artifact', 'name')}, "
         f"{store.col('Artifact', 'create_time_since_epoch')}, {store.col('Artifact', 'last_update_time_since_epoch')} "
         "FROM Artifact"
     )
-    for chunk in _chunks(store, select, ("id",)):
-        props = _properties(store, "ArtifactProperty", "artifact_id", *_id_range(chunk))
+    for chunk, owners in _main_chunks(store, select, "id", ids):
+        props = _properties(store, "ArtifactProperty", "artifact_id", owners)
         for art_id, type_id, uri, state, name, created, updated in chunk:
             yield {
                 "mlmd_id": art_id,
@@ -305,18 +352,17 @@ def artifacts(store: Store) -> Iterator[dict]:
             }
 
 
-def executions(store: Store) -> Iterator[dict]:
+def executions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     select = (
         f"SELECT id, type_id, {store.col('Execution', 'last_known_state')}, {store.col('Execution', 'name')}, "
         f"{store.col('Execution', 'create_time_since_epoch')}, {store.col('Execution', 'last_update_time_since_epoch')} "
         "FROM Execution"
     )
-    for chunk in _chunks(store, select, ("id",)):
-        ids = _id_range(chunk)
-        props = _properties(store, "ExecutionProperty", "execution_id", *ids)
-        pipelines = _context_names(store, "Association", "execution_id", "pipeline", *ids)
-        nodes = _context_names(store, "Association", "execution_id", "node", *ids)
-        times = _event_times(store, *ids)
+    for chunk, owners in _main_chunks(store, select, "id", ids):
+        props = _properties(store, "ExecutionProperty", "execution_id", owners)
+        pipelines = _context_names(store, "Association", "execution_id", "pipeline", owners)
+        nodes = _context_names(store, "Association", "execution_id", "node", owners)
+        times = _event_times(store, owners)
         for ex_id, type_id, state, name, created, updated in chunk:
             first_event, last_event, has_output = times.take(ex_id, (None, None, False))
             yield {
@@ -343,10 +389,10 @@ def execution_state(row: dict) -> str:
     return "COMPLETE" if row["has_output"] else "UNKNOWN"
 
 
-def contexts(store: Store) -> Iterator[dict]:
+def contexts(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     select = f"SELECT id, type_id, name, {store.col('Context', 'create_time_since_epoch')} FROM Context"
-    for chunk in _chunks(store, select, ("id",)):
-        props = _properties(store, "ContextProperty", "context_id", *_id_range(chunk))
+    for chunk, owners in _main_chunks(store, select, "id", ids):
+        props = _properties(store, "ContextProperty", "context_id", owners)
         for ctx_id, type_id, name, created in chunk:
             yield {
                 "mlmd_id": ctx_id,
@@ -374,23 +420,21 @@ def pipeline_contexts(store: Store) -> list[str]:
         f"SELECT name FROM Context WHERE type_id IN ({marks}) ORDER BY id", type_ids)]
 
 
-def events(store: Store) -> Iterator[dict]:
+def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     """Events with their first path key and index; dangling and UNKNOWN events are counted as skipped."""
     select = (
         "SELECT ev.id, ev.artifact_id, ev.execution_id, ev.type, ev.milliseconds_since_epoch, "
         "a.id IS NOT NULL, x.id IS NOT NULL FROM Event ev "
         "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id"
     )
-    for chunk in _chunks(store, select, ("ev.id",)):
-        paths = _event_paths(store, *_id_range(chunk))
+    for chunk, owners in _main_chunks(store, select, "ev.id", ids):
+        paths = _event_paths(store, owners)
         for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok in chunk:
             steps = paths.take(ev_id, [])
-            if not art_ok or not ex_ok:
-                store.skipped[f"event pointing at a deleted {'artifact' if not art_ok else 'execution'}"] += 1
-                continue
             event_type = EVENT_TYPES.get(type_code, "UNKNOWN")
-            if event_type == "UNKNOWN":
-                store.skipped["event of type UNKNOWN (no direction)"] += 1
+            reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN")
+            if reason:
+                store.skipped[reason] += 1
                 continue
             key = next((k for is_index, _, k in steps if not is_index and k is not None), None)
             index = next((i for is_index, i, _ in steps if is_index and i is not None), None)
@@ -406,38 +450,108 @@ def events(store: Store) -> Iterator[dict]:
             }
 
 
-def _links(store: Store, table: str, owner_table: str, owner_column: str, what: str) -> Iterator[dict]:
+# The links, by table: (owner table, owner column, what a skip reason calls the link).
+LINK_TABLES = {
+    "Attribution": ("Artifact", "artifact_id", "attribution"),
+    "Association": ("Execution", "execution_id", "association"),
+}
+PARENT_LINK_SKIPPED = "parent context link pointing at a deleted context"
+
+
+def _event_skip_reason(artifact_ok: bool, execution_ok: bool, directed: bool) -> str | None:
+    """Why an event is not loaded (None: it is), for the reader and the recount alike."""
+    if not artifact_ok or not execution_ok:
+        return f"event pointing at a deleted {'artifact' if not artifact_ok else 'execution'}"
+    return None if directed else "event of type UNKNOWN (no direction)"
+
+
+def _link_skip_reason(table: str, context_ok: bool, owner_ok: bool) -> str | None:
+    owner_table, _, what = LINK_TABLES[table]
+    if context_ok and owner_ok:
+        return None
+    return f"{what} pointing at a deleted {'context' if not context_ok else owner_table.lower()}"
+
+
+def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict]:
+    owner_table, owner_column, _ = LINK_TABLES[table]
     # Ordered by the link's id: in SQLite that is its rowid, the order the links were written.
     select = (
         f"SELECT l.id, l.context_id, l.{owner_column}, c.id IS NOT NULL, o.id IS NOT NULL FROM `{table}` l "
         f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column}"
     )
-    for chunk in _chunks(store, select, ("l.id",)):
+    for chunk, _owners in _main_chunks(store, select, "l.id", ids):
         for _link_id, ctx_id, owner_id, ctx_ok, owner_ok in chunk:
-            if not ctx_ok or not owner_ok:
-                store.skipped[f"{what} pointing at a deleted {'context' if not ctx_ok else owner_table.lower()}"] += 1
+            reason = _link_skip_reason(table, ctx_ok, owner_ok)
+            if reason:
+                store.skipped[reason] += 1
                 continue
             yield {"context_id": ctx_id, "owner_id": owner_id}
 
 
-def attributions(store: Store) -> Iterator[dict]:
-    return _links(store, "Attribution", "Artifact", "artifact_id", "attribution")
+def attributions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    return _links(store, "Attribution", ids)
 
 
-def associations(store: Store) -> Iterator[dict]:
-    return _links(store, "Association", "Execution", "execution_id", "association")
+def associations(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    return _links(store, "Association", ids)
 
 
-def parent_contexts(store: Store) -> Iterator[dict]:
+_PARENT_SELECT = (
+    "SELECT p.context_id, p.parent_context_id, c.id IS NOT NULL, q.id IS NOT NULL FROM ParentContext p "
+    "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id"
+)
+
+
+def parent_contexts(store: Store, context_ids: Iterable[int] | None = None) -> Iterator[dict]:
+    """Parent-context links, by (child, parent); given `context_ids`, only the links with one of
+    those contexts at either end."""
     if not store.has("ParentContext"):
         return
-    select = (
-        "SELECT p.context_id, p.parent_context_id, c.id IS NOT NULL, q.id IS NOT NULL FROM ParentContext p "
-        "LEFT JOIN Context c ON c.id = p.context_id LEFT JOIN Context q ON q.id = p.parent_context_id"
-    )
-    for chunk in _chunks(store, select, ("p.context_id", "p.parent_context_id")):
+    if context_ids is None:
+        chunks: Iterable[list[tuple]] = _chunks(store, _PARENT_SELECT, ("p.context_id", "p.parent_context_id"))
+    else:
+        chunks = [_parent_links_of(store, context_ids)]
+    for chunk in chunks:
         for child, parent, child_ok, parent_ok in chunk:
             if not child_ok or not parent_ok:
-                store.skipped["parent context link pointing at a deleted context"] += 1
+                store.skipped[PARENT_LINK_SKIPPED] += 1
                 continue
             yield {"child_id": child, "parent_id": parent}
+
+
+def _parent_links_of(store: Store, context_ids: Iterable[int]) -> list[tuple]:
+    # A link can have both ends among the ids, in two groups: collected once, in (child, parent)
+    # order. Contexts have few parent links, so this stays small.
+    found: dict[tuple[int, int], tuple] = {}
+    for group in id_groups(context_ids, store.chunk_rows):
+        marks = ",".join("?" * len(group))
+        for row in store.db.rows(
+                f"{_PARENT_SELECT} WHERE p.context_id IN ({marks}) OR p.parent_context_id IN ({marks})",
+                (*group, *group)):
+            found[(row[0], row[1])] = row
+    return [found[key] for key in sorted(found)]
+
+
+def count_skipped(store: Store) -> Counter:
+    """What a read of the whole store would skip, by reason, counted in SQL without reading the rows
+    (a sync recounts it when rows changed under it). The reasons are the reader's own."""
+    directed = ",".join(str(code) for code, name in EVENT_TYPES.items() if name != "UNKNOWN")
+    skipped: Counter = Counter()
+    for art_ok, ex_ok, is_directed, n in store.db.rows(
+            "SELECT a.id IS NOT NULL, x.id IS NOT NULL, ev.type IN (" + directed + "), count(*) FROM Event ev "
+            "LEFT JOIN Artifact a ON a.id = ev.artifact_id LEFT JOIN Execution x ON x.id = ev.execution_id "
+            f"WHERE a.id IS NULL OR x.id IS NULL OR ev.type NOT IN ({directed}) GROUP BY 1, 2, 3"):
+        skipped[_event_skip_reason(bool(art_ok), bool(ex_ok), bool(is_directed))] += n
+    for table, (owner_table, owner_column, _) in LINK_TABLES.items():
+        for ctx_ok, owner_ok, n in store.db.rows(
+                f"SELECT c.id IS NOT NULL, o.id IS NOT NULL, count(*) FROM `{table}` l "
+                f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column} "
+                "WHERE c.id IS NULL OR o.id IS NULL GROUP BY 1, 2"):
+            skipped[_link_skip_reason(table, bool(ctx_ok), bool(owner_ok))] += n
+    if store.has("ParentContext"):
+        n = store.db.rows(
+            "SELECT count(*) FROM ParentContext p LEFT JOIN Context c ON c.id = p.context_id "
+            "LEFT JOIN Context q ON q.id = p.parent_context_id WHERE c.id IS NULL OR q.id IS NULL")[0][0]
+        if n:
+            skipped[PARENT_LINK_SKIPPED] += n
+    return skipped

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from mlprov.core.errors import BadInputError
 
@@ -45,6 +45,11 @@ class SqliteLocation:
     def default_source_name(self) -> str:
         return self.path.stem
 
+    @property
+    def recorded(self) -> str:
+        """What a Source node keeps, to find the store again from any folder: the absolute path."""
+        return str(self.path.resolve())
+
 
 @dataclass(frozen=True)
 class MysqlLocation:
@@ -66,6 +71,16 @@ class MysqlLocation:
     @property
     def default_source_name(self) -> str:
         return self.database
+
+    @property
+    def recorded(self) -> str:
+        """What a Source node keeps, to find the store again: the URL with its TLS options (file
+        paths and flags, no secret; never a password, which a location cannot hold)."""
+        if not self.tls:
+            return self.display
+        options = "&".join(f"{key}={int(value) if isinstance(value, bool) else quote(str(value), safe='/')}"
+                           for key, value in sorted(self.tls.items()))
+        return f"{self.display}?{options}"
 
 
 Location = SqliteLocation | MysqlLocation

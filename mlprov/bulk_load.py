@@ -31,7 +31,8 @@ from mlprov.core.errors import BadInputError, MlprovError
 from mlprov.loader import mlmd
 from mlprov.loader.graph_stream import GraphStream
 from mlprov.loader.import_files_sink import CsvFile, ImportFilesSink
-from mlprov.loader.load import LoadResult, apply_schema, default_source_name, file_sha256, finish_source, source_facts
+from mlprov.loader.load import LoadResult, apply_schema, finish_source
+from mlprov.loader.store_state import read_state
 from mlprov.loader.operators import OperatorMap, default_map
 from mlprov.loader.sinks import fill
 from mlprov.server.distribution import require_tool
@@ -61,7 +62,7 @@ class _StoreFiles:
 
 
 def bulk_load(
-    paths: list[Path],
+    locations: list[str | Path],
     server: LocalServer,
     *,
     source_name: str | None = None,
@@ -69,14 +70,14 @@ def bulk_load(
     quiet: bool = False,
     before_import: Callable[[list[CsvFile]], None] | None = None,
 ) -> list[LoadResult]:
-    """Import the MLMD stores at `paths` into the empty database of `server` (which must be running).
+    """Import the MLMD stores at `locations` (files, or databases: the graph stream is the same)
+    into the empty database of `server` (which must be running).
 
     Refuses, writing nothing, when a file is not a readable MLMD store, when two stores would
     have one source name, or when the database holds any node. `before_import` sees the written
     files just before the importer runs (tests use it to damage one)."""
     started = time.monotonic()
-    paths = [Path(p) for p in paths]
-    sources = _source_names(paths, source_name)
+    sources = _source_names(locations, source_name)
     target = server.target()
     with open_driver(target) as (driver, database):
         keys, rows = queries.execute(driver, database, "load.any_node")
@@ -93,8 +94,8 @@ def bulk_load(
         with ThreadPoolExecutor(max_workers=1) as background:
             stopped = background.submit(server.stop)
             try:
-                written = [_write_files(path, source, folder / f"store-{i}", operators or default_map(), quiet)
-                           for i, (path, source) in enumerate(zip(paths, sources))]
+                written = [_write_files(location, source, folder / f"store-{i}", operators or default_map(), quiet)
+                           for i, (location, source) in enumerate(zip(locations, sources))]
                 if before_import is not None:
                     before_import([f for store in written for f in store.files])
             except BaseException:
@@ -114,38 +115,41 @@ def bulk_load(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _source_names(paths: list[Path], source_name: str | None) -> list[str]:
+def _source_names(locations: list[str | Path], source_name: str | None) -> list[str]:
     """Every store opened and checked before anything is written; one distinct name per store."""
-    if source_name and len(paths) > 1:
+    if source_name and len(locations) > 1:
         raise BadInputError("--source-name names one store; give one path with it")
-    names: dict[str, Path] = {}
-    for path in paths:
-        mlmd.open_store(path).close()
-        name = source_name or default_source_name(path)
+    names: dict[str, str] = {}
+    for location in locations:
+        store = mlmd.open_store(location)
+        store.close()
+        name = source_name or store.identity.default_source_name
         if name in names:
             raise BadInputError(
-                f"{path}: its source name {name!r} is also that of {names[name]}; a bulk import loads each "
-                "source once: load one of them without --bulk under another --source-name"
+                f"{store.identity.location}: its source name {name!r} is also that of {names[name]}; a bulk import "
+                "loads each source once: load one of them without --bulk under another --source-name"
             )
-        names[name] = path
+        names[name] = store.identity.location
     return list(names)
 
 
-def _write_files(path: Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> _StoreFiles:
+def _write_files(location: str | Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> _StoreFiles:
     started = time.monotonic()
-    store = mlmd.open_store(path)
+    store = mlmd.open_store(location)
+    where = store.identity.location
     try:
         if not quiet:
-            log.info("writing %s as source %r (MLMD schema %d) for the import", path, source, store.schema_version)
-        source_node = {"name": source, **source_facts(store, file_sha256(path)), "status": "loading"}
-        sink = ImportFilesSink(folder, store.path, source_node)
+            log.info("writing %s as source %r (MLMD schema %d) for the import", where, source, store.schema_version)
+        # The same Source facts as the online loader's, so a bulk-loaded source can be synced.
+        source_node = {"name": source, **read_state(store).facts(), "status": "loading"}
+        sink = ImportFilesSink(folder, where, source_node)
         try:
             written = fill(sink, GraphStream(store, source, operators), quiet=quiet)
         finally:
             sink.close()
     finally:
         store.close()
-    result = LoadResult(source, store.path, "loaded", written.nodes, written.relationships, written.skipped,
+    result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
                         time.monotonic() - started)
     return _StoreFiles(result, sink.files)
 
@@ -237,9 +241,9 @@ def _failure_message(output: str, written: list[_StoreFiles]) -> str:
         for store in written:
             for csv in store.files:
                 if str(csv.path) == failed_at["file"]:
-                    return (f"{store.result.path}: the bulk import failed on its {csv.kind} rows (line "
+                    return (f"{store.result.location}: the bulk import failed on its {csv.kind} rows (line "
                             f"{failed_at['line']} of {csv.path.name}): {reason}; {undone}")
-    stores = ", ".join(str(store.result.path) for store in written)
+    stores = ", ".join(str(store.result.location) for store in written)
     return f"{stores}: the bulk import failed: {reason}; {undone}"
 
 

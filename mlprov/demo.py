@@ -2,7 +2,8 @@
 
 Every step is the library call the matching CLI command makes, and every step is idempotent:
 running the demo again reuses the corpus, finds the store loaded and the graphlets built, and
-only redraws the report and refreshes the exports.
+only redraws the report and refreshes the exports. The analyses run once: the export and the
+report share their tables.
 """
 
 from __future__ import annotations
@@ -42,10 +43,23 @@ def _step(name: str, seconds: dict[str, float]) -> Iterator[None]:
     log.info("demo: %s done in %.1fs", name, seconds[name])
 
 
-def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> DemoResult:
+def _analysis_scope(driver, database: str, source: str) -> str | None:
+    """None (every source) when the demo's store is the only source loaded, so the export (which
+    covers every source) can use the very tables the report draws; else the demo's source, and the
+    export runs its own."""
+    from mlprov.core import queries
+
+    _, rows = queries.execute(driver, database, "export.source_versions")
+    return None if [row[0] for row in rows] == [source] else source
+
+
+def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED, *,
+             pipelines: int | None = None, days: int | None = None) -> DemoResult:
+    """The demo on the synthetic corpus of `scale` (or, for tests, of `pipelines` over `days`)."""
     from mlprov.analytics.export import export
     from mlprov.analytics.graphlets import build
     from mlprov.analytics.report import write_report
+    from mlprov.analytics.tables import run_tables
     from mlprov.loader import load_store
     from mlprov.corpus import generate
 
@@ -55,22 +69,30 @@ def run_demo(output: Path, scale: str = DEFAULT_SCALE, seed: int = DEFAULT_SEED)
                seconds):
         neo4j_at = start_if_local()
 
-    store = output / "corpus" / f"corpus-{scale.lower()}-seed{seed}.sqlite"
-    with _step(f"generate the synthetic corpus (scale {scale}, seed {seed})", seconds):
+    size = f"{scale.lower()}" if pipelines is None else f"p{pipelines}-d{days}"
+    store = output / "corpus" / f"corpus-{size}-seed{seed}.sqlite"
+    with _step(f"generate the synthetic corpus ({size}, seed {seed})", seconds):
         if store.exists():
             log.info("demo: reusing %s", store)
         else:
             store.parent.mkdir(parents=True, exist_ok=True)
-            generate(store, scale=scale, seed=seed)
+            if pipelines is None:
+                generate(store, scale=scale, seed=seed)
+            else:
+                generate(store, pipelines=pipelines, days=days or 30, seed=seed)
     with open_driver(neo4j_at.target) as (driver, database):
         with _step("load it into Neo4j", seconds):
             load_store(store, driver, database)
         with _step("build model graphlets", seconds):
             built = build(driver, database)
-        with _step("write the report", seconds):
-            report = write_report(driver, database, output / "report", source=store.stem)
+        with _step("run the analyses (once, for the export and the report)", seconds):
+            scope = _analysis_scope(driver, database, store.stem)
+            tables = run_tables(driver, database, source=scope)
         with _step("export the analysis tables", seconds):
-            exported = export(driver, database, output / "export", wait=True)
+            exported = export(driver, database, output / "export", wait=True, tables=tables)
+        with _step("write the report", seconds):
+            report = write_report(driver, database, output / "report", source=scope, tables=tables,
+                                  export_dir=output / "export", browser_url=neo4j_at.browser_url)
     log.info("demo: %d graphlets built now; report %s; %d tables exported",
              built.graphlets, report.path, len(exported.written))
     return DemoResult(report.path, output / "export", neo4j_at.browser_url, neo4j_at.password_file,

@@ -1,9 +1,11 @@
 """Print a content fingerprint of the whole graph in a Neo4j database, per source and in total.
 
 Every node (labels and properties) and every relationship (type, properties, and the identity of
-both ends) goes into it, graphlets included. Facts that describe a load or build run rather than
-the store (wall-clock times, durations, the store's path on disk) are left out, so the same stores
-loaded and built by two versions of mlprov give the same fingerprint exactly when the graphs agree.
+both ends) goes into it, graphlets included. Facts that describe a load, sync or build run rather
+than the store (wall-clock times, durations, where the store was read from) are left out, so the
+same stores loaded and built by two versions of mlprov, or loaded once and synced since, give the
+same fingerprint exactly when the graphs agree. So is the `Changed` label a sync leaves for the
+incremental graphlet build (work pending, not content), unless `--with-marks`.
 
     NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python scripts/graph_fingerprint.py [--json]
 
@@ -18,8 +20,13 @@ import json
 import sys
 from collections import defaultdict
 
-# Source facts of the run, not of the store: they differ between two loads of the same file.
-RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "synced_at", "sync_seconds"}
+# Source facts of the run, not of the store: they differ between two loads of the same store state.
+# `location` is where the store was read from, like `path` (a file's path): the same store state
+# read from a copy elsewhere gives the same graph.
+RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "location", "synced_at",
+             "sync_seconds"}
+# Labels that mark work pending for the graphlet build (rules §10), not content.
+WORK_MARKS = {"Changed"}
 
 NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props, elementId(n) AS id"
 RELATIONSHIPS = (
@@ -36,17 +43,22 @@ def _source_of(labels: list[str], props: dict) -> str:
     return str(props.get("name") if "Source" in labels else props.get("source"))
 
 
-def elements(driver, database: str) -> dict[str, list[str]]:
+def elements(driver, database: str, *, marks: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Per source, one line per node and relationship (what the fingerprint hashes), sorted: two
-    graphs have the same fingerprint exactly when these agree, and a difference reads from them."""
+    graphs have the same fingerprint exactly when these agree, and a difference reads from them.
+    `marks` keeps the `Changed` labels, `ignore` leaves out more Source properties (a test comparing
+    two stores with equal rows but other bytes leaves out their file digests)."""
+    left_out = RUN_FACTS | set(ignore)
     keys: dict[str, str] = {}
     sources: dict[str, str] = {}
     lines: dict[str, list[str]] = defaultdict(list)
     with driver.session(database=database, default_access_mode="READ") as session:
         for record in session.run(NODES):
             labels, props = record["labels"], dict(record["props"])
+            if not marks:
+                labels = [label for label in labels if label not in WORK_MARKS]
             if "Source" in labels:
-                props = {k: v for k, v in props.items() if k not in RUN_FACTS}
+                props = {k: v for k, v in props.items() if k not in left_out}
             key = _key(labels, props)
             keys[record["id"]] = key
             sources[record["id"]] = source = _source_of(labels, props)
@@ -58,10 +70,11 @@ def elements(driver, database: str) -> dict[str, list[str]]:
     return {source: sorted(found) for source, found in sorted(lines.items())}
 
 
-def fingerprint(driver, database: str) -> dict[str, str]:
+def fingerprint(driver, database: str, *, marks: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Per source (and `*` for all) a digest of its nodes and relationships (`elements`)."""
     result = {}
     whole = hashlib.sha256()
-    for source, found in elements(driver, database).items():
+    for source, found in elements(driver, database, marks=marks, ignore=ignore).items():
         digest = hashlib.sha256("\n".join(found).encode()).hexdigest()
         result[source] = f"{digest[:16]} ({len(found)} elements)"
         whole.update(f"{source} {digest}\n".encode())
@@ -72,11 +85,12 @@ def fingerprint(driver, database: str) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    parser.add_argument("--with-marks", action="store_true", help="count the `Changed` labels a sync leaves")
     args = parser.parse_args()
     from mlprov.server.locate import connect
 
     with connect() as (driver, database):
-        result = fingerprint(driver, database)
+        result = fingerprint(driver, database, marks=args.with_marks)
     if args.json:
         json.dump(result, sys.stdout, indent=1, sort_keys=True)
         print()

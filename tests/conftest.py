@@ -18,13 +18,11 @@ from mlprov.core.connection import Target
 from mlprov.server.config import default_home
 from mlprov.server.distribution import Distribution, assemble
 from mlprov.server.local import LocalServer
+from tests.helpers import empty
 from tests.mariadb import MariaDbError, MariaDbServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Data and schema go, in batches so that a large test graph does not need one huge transaction.
-DELETE_ALL_NODES = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-DROP_ALL_INDEXES_AND_CONSTRAINTS = "CALL apoc.schema.assert({}, {}, true)"
 
 
 @pytest.fixture(scope="session")
@@ -90,14 +88,19 @@ def neo4j_target(local_neo4j: LocalServer) -> Target:
     return local_neo4j.target()
 
 
+@pytest.fixture(scope="session")
+def reference_neo4j(make_local_server: Callable[..., LocalServer]) -> Target:
+    """A second throwaway server (auth off), started on first use: where tests load a store afresh
+    to compare with what the session's server holds after other work (a sync)."""
+    server = make_local_server(auth=False)
+    server.start()
+    return server.target()
+
+
 @pytest.fixture
 def clean_db(neo4j_target: Target) -> Target:
     """The throwaway database, emptied of nodes, relationships, indexes and constraints."""
-    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
-        # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-        session.run(DELETE_ALL_NODES).consume()
-        session.run(DROP_ALL_INDEXES_AND_CONSTRAINTS).consume()
-    return neo4j_target
+    return empty(neo4j_target)
 
 
 @pytest.fixture(scope="session")

@@ -62,13 +62,24 @@ def evaluate_saved(model_path: Path, frame: pd.DataFrame, constraints: Constrain
     return result
 
 
-def report_section(driver: neo4j.Driver, database: str, output_dir: Path, source: str | None = None) -> str:
-    """The report's waste-pruning section: features of `source` (every built source when None),
-    a classifier trained on the earlier part of the window and evaluated on the later (slow on a
-    large corpus), its figures written to `output_dir`."""
+def report_evaluation(driver: neo4j.Driver, database: str, source: str | None = None,
+                      model_path: Path | None = None) -> Evaluation | None:
+    """The report's waste-pruning evaluation on the report's own connection: the model saved at
+    `model_path` (by `mlprov waste train`) evaluated on the graphlets after its training split, or,
+    without one, a classifier trained now on the earlier part of the window and evaluated on the later
+    (slow on a large corpus). None when there are too few closed graphlets to train on."""
     frame = collect(driver, database, source)
+    if model_path is not None:
+        fitted = WasteModel.load(model_path)
+        return evaluate(fitted, frame[frame["started_at"] >= fitted.split_at].reset_index(drop=True))
     try:
         model, split = train(frame)
     except BadInputError:
-        return waste_section(output_dir, None)
-    return waste_section(output_dir, evaluate(model, split.test))
+        return None
+    return evaluate(model, split.test)
+
+
+def report_section(driver: neo4j.Driver, database: str, output_dir: Path, source: str | None = None) -> str:
+    """A stand-alone HTML waste-pruning section (figures written to `output_dir`), for callers that
+    want the fragment without the report."""
+    return waste_section(output_dir, report_evaluation(driver, database, source))

@@ -6,10 +6,15 @@
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)-[:HAS_GRAPHLET]->(g:Graphlet)
 WHERE ($source IS NULL OR p.source = $source) AND g.outcome <> 'open'
+// Summed in Trainer id order: a float sum depends on its order, and the plan's order is not the data's.
+WITH p, g
+ORDER BY p.uid, g.trainer_id
 UNWIND [['full', g.cost_full_s], ['amortized', g.cost_amortized_s], ['first_use', g.cost_first_use_s]] AS attribution
 WITH p, attribution[0] AS mode, coalesce(attribution[1], 0.0) AS cost, g.outcome = 'pushed' AS pushed
 WITH p, mode, count(*) AS closed_graphlets, count(CASE WHEN NOT pushed THEN 1 END) AS wasted_graphlets,
-     sum(cost) AS closed_cost_s, sum(CASE WHEN NOT pushed THEN cost ELSE 0.0 END) AS waste_s
+     collect(cost) AS costs, collect(CASE WHEN NOT pushed THEN cost ELSE 0.0 END) AS wastes
+WITH p, mode, closed_graphlets, wasted_graphlets,
+     reduce(total = 0.0, c IN costs | total + c) AS closed_cost_s, reduce(total = 0.0, c IN wastes | total + c) AS waste_s
 RETURN p.source AS source, p.name AS pipeline, mode, closed_graphlets, wasted_graphlets, closed_cost_s, waste_s,
        CASE WHEN closed_cost_s > 0 THEN waste_s / closed_cost_s END AS waste_fraction
 ORDER BY source, pipeline, mode

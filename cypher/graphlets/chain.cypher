@@ -1,5 +1,5 @@
 // name: chain
-// summary: Order the graphlets of each (pipeline, Trainer node) by Trainer start, then id, and link them with NEXT (rules §3 step 8); for listed chains only from a given start on (rules §10).
+// summary: Order the graphlets of each (pipeline, Trainer node) by Trainer start, then id, and link them with NEXT (rules §3 step 8); for listed chains only from a given start on (rules §11).
 // mode: write
 // params: {source: {type: string, doc: source name}, chains: {type: list, default: null, doc: "maps {pipeline, trainer_node, since}: renumber and relink that chain from the graphlet before the first that started at or after `since` (null since: the whole chain); null for every chain of the source, whole"}}
 // A chain keeps its order up to the graphlet just before `since` (`before`, whose index stays);

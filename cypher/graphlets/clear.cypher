@@ -1,5 +1,5 @@
 // name: clear
-// summary: Remove one source's graphlets before they are built again: every one, or only those an incremental build rebuilds or drops (rules §10).
+// summary: Remove one source's graphlets before they are built again: every one, or only those an incremental build rebuilds or drops (rules §11).
 // mode: write
 // params: {source: {type: string, doc: source name}, graphlets: {type: list, default: null, doc: uids of the graphlets to remove (null for every graphlet of the source)}}
 // Each scoped step selects its rows the same way: the whole source when the scope is null (the

@@ -25,9 +25,6 @@ CALL (e) {
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
 } IN TRANSACTIONS OF 5000 ROWS;
 
-// Sums in member id order, so that a graphlet's costs do not depend on the order its links were
-// stored in (floating-point addition is not associative): an incremental build and a full one agree
-// to the last bit.
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // graphlets. (Not above: setting the links' properties locks their graphlets, which executions
 // share, and two concurrent batches deadlocked at L.)
@@ -43,12 +40,15 @@ CALL () {
   RETURN g
 }
 CALL (g) {
+  // Summed in MLMD id order: floating-point sums depend on their order, and the order the store
+  // keeps links in is not the data's (two loads of one store, or a full and an incremental
+  // build, must give the same costs to the last bit).
   MATCH (g)-[r:CONTAINS]->(e:Execution)
-  WITH r, e
+  WITH e, r
   ORDER BY e.mlmd_id
-  WITH collect(e.cost_s) AS full, collect(r.amortized_s) AS amortized,
-       collect(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_use
-  SET g.cost_full_s = reduce(total = 0.0, c IN full | total + c),
-      g.cost_amortized_s = reduce(total = 0.0, c IN amortized | total + c),
-      g.cost_first_use_s = reduce(total = 0.0, c IN first_use | total + c)
+  WITH collect(e.cost_s) AS costs, collect(r.amortized_s) AS shares,
+       collect(CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END) AS first_uses
+  SET g.cost_full_s = reduce(total = 0.0, c IN costs | total + c),
+      g.cost_amortized_s = reduce(total = 0.0, c IN shares | total + c),
+      g.cost_first_use_s = reduce(total = 0.0, c IN first_uses | total + c)
 } IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS

@@ -60,7 +60,7 @@ CALL (targets) {
 // re-emission is not data flow); an operator feeding itself links runs, not steps. For every
 // pipeline (null list), from all its executions. For listed pipelines, the edges a sync can have
 // added are those through an execution it changed (the ends of every new event are marked
-// Changed, rules §10), read from both ends; an edge the pipeline had and that those do not show
+// Changed, rules §10 step 4), read from both ends; an edge the pipeline had and that those do not show
 // stays while one execution pair still witnesses it (a sync may have deleted the only one). A
 // listed pipeline without edges yet (new, or rewritten by the sync) is derived from all its executions.
 CALL () {

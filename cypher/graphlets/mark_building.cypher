@@ -5,4 +5,4 @@
 // internal: true
 MATCH (s:Source {name: $source})
 SET s.graphlets_status = 'building'
-REMOVE s.graphlets_sha256, s.graphlets_version
+REMOVE s.graphlets_sha256

@@ -1,5 +1,5 @@
 // name: scope_artifacts
-// summary: Incremental build (rules §10): the artifacts whose creator may have changed (marked Changed, output by a Changed execution, or held by a graphlet that lost a member), each with its creator now.
+// summary: Incremental build (rules §11): the artifacts whose creator may have changed (marked Changed, output by a Changed execution, or held by a graphlet that lost a member), each with its creator now.
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {artifact: string, creator: string, creator_changed: bool}

@@ -1,5 +1,5 @@
 // name: scope_chains
-// summary: Incremental build (rules §10): the part of each listed chain that the chain step numbers again (the graphlet before `since` and every one from `since` on), with each graphlet's place and the graphlet before it.
+// summary: Incremental build (rules §11): the part of each listed chain that the chain step numbers again (the graphlet before `since` and every one from `since` on), with each graphlet's place and the graphlet before it.
 // mode: read
 // params: {source: {type: string, doc: source name}, chains: {type: list, doc: "maps {pipeline, trainer_node, since}, as graphlets.chain takes them"}}
 // returns: {graphlet: string, chain_index: int, chain_last: bool, previous: string}

@@ -1,5 +1,5 @@
 // name: scope_graphlets
-// summary: Incremental build (rules §10): the graphlets whose members may have changed, each with why: a member (or its Trainer) was changed, a member was deleted, a changed execution reads what its downstream walk reaches, or an artifact it holds or reads got another creator.
+// summary: Incremental build (rules §11): the graphlets whose members may have changed, each with why: a member (or its Trainer) was changed, a member was deleted, a changed execution reads what its downstream walk reaches, or an artifact it holds or reads got another creator.
 // mode: read
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, artifacts: {type: list, doc: uids of the artifacts whose creator changed or was changed}}
 // returns: {graphlet: string, reasons: list}

@@ -1,5 +1,5 @@
 // name: scope_holders
-// summary: Incremental build (rules §10): the graphlets holding any of the listed executions (their cost shares changed, rules §3 step 10).
+// summary: Incremental build (rules §11): the graphlets holding any of the listed executions (their cost shares changed, rules §3 step 10).
 // mode: read
 // params: {executions: {type: list, doc: execution uids}}
 // returns: {graphlet: string}

@@ -1,5 +1,5 @@
 // name: scope_members
-// summary: Incremental build (rules §10): per listed graphlet, its chain, start, Trainer, member executions (and those of them a sync changed) and the graphlets that link to it (WARM_STARTS_FROM, BASELINE).
+// summary: Incremental build (rules §11): per listed graphlet, its chain, start, Trainer, member executions (and those of them a sync changed) and the graphlets that link to it (WARM_STARTS_FROM, BASELINE).
 // mode: read
 // params: {graphlets: {type: list, doc: graphlet uids}}
 // returns: {graphlet: string, pipeline: string, trainer_node: string, started_at: int, trainer_id: int, trainer: string, executions: list, changed: list, linked_from: list}

@@ -1,5 +1,5 @@
 // name: scope_outcomes
-// summary: Incremental build (rules §10): the graphlets holding a PushedModel or a blessing that a sync changed (its `pushed` or `blessed` decides the outcome, rules §3 step 9).
+// summary: Incremental build (rules §11): the graphlets holding a PushedModel or a blessing that a sync changed (its `pushed` or `blessed` decides the outcome, rules §3 step 9).
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {graphlet: string}

@@ -1,5 +1,5 @@
 // name: scope_pipelines
-// summary: Incremental build (rules §10): the pipelines whose operator-level DAG edges may have changed: those a sync marked Changed and those of its Changed executions.
+// summary: Incremental build (rules §11): the pipelines whose operator-level DAG edges may have changed: those a sync marked Changed and those of its Changed executions.
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {pipeline: string}

@@ -1,5 +1,5 @@
 // name: scope_spans
-// summary: Incremental build (rules §10): the graphlets whose Trainer reads Examples that a sync changed and whose input spans now differ from those derived, with the graphlet after each.
+// summary: Incremental build (rules §11): the graphlets whose Trainer reads Examples that a sync changed and whose input spans now differ from those derived, with the graphlet after each.
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {graphlet: string, next: string}

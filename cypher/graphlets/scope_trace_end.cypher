@@ -1,5 +1,5 @@
 // name: scope_trace_end
-// summary: Incremental build (rules §10): the source's trace end (rules §3 step 9) now, and as the last build recorded it.
+// summary: Incremental build (rules §11): the source's trace end (rules §3 step 9) now, and as the last build recorded it.
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {trace_end: int, built_trace_end: int}

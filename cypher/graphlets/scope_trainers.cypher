@@ -1,5 +1,5 @@
 // name: scope_trainers
-// summary: Incremental build (rules §10): the listed Trainer executions and every live Trainer execution a sync changed, with whether each anchors a graphlet now (live, rules §3 step 1) and where it sorts in its chain.
+// summary: Incremental build (rules §11): the listed Trainer executions and every live Trainer execution a sync changed, with whether each anchors a graphlet now (live, rules §3 step 1) and where it sorts in its chain.
 // mode: read
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, trainers: {type: list, doc: uids of the Trainers of the graphlets being rebuilt}}
 // returns: {trainer: string, live: bool, pipeline: string, trainer_node: string, started_at: int, trainer_id: int}

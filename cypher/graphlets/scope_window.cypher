@@ -1,5 +1,5 @@
 // name: scope_window
-// summary: Incremental build (rules §10): the last graphlets of their chains that may enter or leave `open` because the trace end moved (rules §3 step 9): started within the open window of one trace end but not of the other.
+// summary: Incremental build (rules §11): the last graphlets of their chains that may enter or leave `open` because the trace end moved (rules §3 step 9): started within the open window of one trace end but not of the other.
 // mode: read
 // params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}, trace_end: {type: int, doc: the trace end now (ms)}, built_trace_end: {type: int, doc: the trace end at the last build (ms)}}
 // returns: {graphlet: string}

@@ -1,8 +1,11 @@
 // name: source_get
-// summary: The Source node of a store, if it was loaded.
+// summary: The Source node of a store, if it was loaded: its status and what it recorded of its store (rules §10).
 // mode: read
 // params: {source: {type: string, doc: source name}}
-// returns: {name: string, sha256: string, status: string, path: string}
+// returns: {name: string, status: string, kind: string, location: string, path: string, sha256: string, version: string, schema_version: int, watermarks: string, identity: string, n_nodes: int, n_relationships: int, skipped_reasons: list}
 // internal: true
 MATCH (s:Source {name: $source})
-RETURN s.name AS name, s.sha256 AS sha256, s.status AS status, s.path AS path
+RETURN s.name AS name, s.status AS status, s.kind AS kind, coalesce(s.location, s.path) AS location, s.path AS path,
+       s.sha256 AS sha256, coalesce(s.version, s.sha256) AS version, s.schema_version AS schema_version,
+       s.watermarks AS watermarks, s.identity AS identity, s.n_nodes AS n_nodes,
+       s.n_relationships AS n_relationships, s.skipped_reasons AS skipped_reasons

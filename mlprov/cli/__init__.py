@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from mlprov.cli import browser, corpus, demo, export, graphlets, load, queries, report, server, waste
+    from mlprov.cli import browser, corpus, demo, export, graphlets, load, queries, refresh, report, server, waste
 
     app.add_typer(server.app, name="server")
     app.add_typer(corpus.app, name="corpus")
@@ -31,6 +31,8 @@ def _register() -> None:
     app.add_typer(browser.app, name="browser")
     app.add_typer(waste.app, name="waste")
     app.command("load")(load.load)
+    app.command("sync")(load.sync)
+    app.command("refresh")(refresh.refresh)
     app.command("analyze")(queries.analyze)
     app.command("report")(report.report)
     app.command("export")(export.export)

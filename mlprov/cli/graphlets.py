@@ -26,7 +26,7 @@ def build(
     """Build graphlets for sources loaded, reloaded or synced since the last build (idempotent).
 
     A source that `mlprov sync` brought up to date is built incrementally: only the graphlets,
-    chains and pipelines its changes reach (rules §10); every other one is built whole."""
+    chains and pipelines its changes reach (rules §11); every other one is built whole."""
     settings = GraphletSettings(open_window_ms=int(open_window_hours * MS_PER_HOUR), trainer_operator=trainer_operator)
     with connect() as (driver, database):
         report = build_graphlets(driver, database, settings, force=force, quiet=quiet)

@@ -29,7 +29,7 @@ parameter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -410,6 +410,18 @@ def execute(driver: neo4j.Driver, database: str, name: str, settings: GraphletSe
         _tagged(query, query.body), bound, routing_=routing, database_=database
     )
     return list(keys), [list(r.values()) for r in records]
+
+
+def stream(driver: neo4j.Driver, database: str, name: str, **params: Any) -> Iterator[list[Any]]:
+    """Run a stored read query and yield its rows as the server sends them, without holding them
+    all (an id list of a large source)."""
+    query = registry().get(name)
+    if query.mode != "read":
+        raise QueryError(f"query {name!r} is not a read query: run it with execute()")
+    bound = query.bind(params)
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        for record in session.run(_tagged(query, query.body), bound):
+            yield list(record.values())
 
 
 _NULLABLE_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}

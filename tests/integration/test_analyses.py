@@ -23,13 +23,20 @@ MODES = ("full", "amortized", "first_use")
 READ_QUERIES = [q for q in queries.registry() if q.mode == "read"]
 
 
+CORPUS_PIPELINES = 4
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """A small synthetic corpus (4 pipelines, one with two Trainer nodes) and its ground truth."""
-    files = generate(tmp_path_factory.mktemp("corpus") / f"{CORPUS}.sqlite", pipelines=4, days=20, seed=3,
-                     progress=None)
-    return SimpleNamespace(store=files.store, graphlets=pd.read_parquet(files.graphlets),
-                           pipelines=pd.read_parquet(files.pipelines))
+    """A small synthetic corpus (4 pipelines, one with two Trainer nodes) and its ground truth. The
+    seed is one whose truth has every kind of change the tests compare (new data, Trainer code,
+    hyperparameters, structure) both happening and not, so that no comparison is of two constants."""
+    files = generate(tmp_path_factory.mktemp("corpus") / f"{CORPUS}.sqlite", pipelines=CORPUS_PIPELINES, days=20,
+                     seed=10, progress=None)
+    graphlets, pipelines = pd.read_parquet(files.graphlets), pd.read_parquet(files.pipelines)
+    assert len(pipelines) == CORPUS_PIPELINES and sorted(pipelines["trainers"])[-1] == 2
+    assert len(graphlets) == files.graphlet_count > 50
+    return SimpleNamespace(store=files.store, graphlets=graphlets, pipelines=pipelines)
 
 
 @pytest.fixture(scope="module")
@@ -121,9 +128,20 @@ def test_syahrrulll_eight_trainers_six_failed(graph):
     assert failures.loc["Trainer", "failure_rate"] == pytest.approx(6 / 8)
     outcomes = run(graph, "outcomes_by_pipeline", source=source)
     assert outcomes[["graphlets", "failed", "pushed"]].values.tolist() == [[8, 6, 2]]
+    # Every Trainer run of this store was built from a new user-code wheel (module_path holds its
+    # hash): each of the seven pairs of consecutive runs changed the Trainer code.
+    with sqlite3.connect(f"file:{store('Syahrrulll')}?mode=ro", uri=True) as conn:
+        code = conn.execute(
+            "SELECT e.id, p.string_value FROM Execution e JOIN Type t ON t.id = e.type_id "
+            "LEFT JOIN ExecutionProperty p ON p.execution_id = e.id AND p.name = 'module_path' "
+            "WHERE t.name = 'tfx.components.trainer.component.Trainer' "
+            "ORDER BY e.create_time_since_epoch, e.id").fetchall()
+    pairs = [(before_id, after_id) for (before_id, _), (after_id, _) in zip(code, code[1:])]
+    changed = [before != after for (_, before), (_, after) in zip(code, code[1:])]
+    assert len(pairs) == 7 and all(changed)
     changes = run(graph, "graphlet_changes", source=source)
-    # Every Trainer run of this store was built from a new user-code wheel (module_path holds its hash).
-    assert len(changes) == 7 and changes["trainer_code_changed"].sum() >= 1
+    assert changes[["previous_trainer_id", "trainer_id"]].values.tolist() == [list(pair) for pair in pairs]
+    assert changes["trainer_code_changed"].tolist() == changed
 
 
 def test_lifespan_and_activity_match_the_store_tables(graph):
@@ -143,6 +161,7 @@ def test_lifespan_and_activity_match_the_store_tables(graph):
 
 def test_pipeline_activity_and_counts_equal_the_truth(graph, corpus):
     truth = corpus.pipelines.set_index("pipeline")
+    assert len(truth) == CORPUS_PIPELINES
     activity = run(graph, "pipeline_activity", source=CORPUS).set_index("pipeline")
     for column in ("active_days", "executions", "trainings"):
         assert activity[column].astype(int).to_dict() == truth[column].astype(int).to_dict(), column
@@ -177,9 +196,12 @@ def test_waste_equals_the_truth_under_every_mode(graph, corpus):
         assert total.loc[mode, "wasted_graphlets"] == len(wasted)
         assert total.loc[mode, "waste_s"] == pytest.approx(wasted[column].sum())
         assert total.loc[mode, "waste_fraction"] == pytest.approx(wasted[column].sum() / closed[column].sum())
-        expected = wasted.groupby("pipeline")[column].sum()
-        for pipeline, waste in expected.items():
-            assert by_pipeline.loc[(pipeline, mode), "waste_s"] == pytest.approx(waste)
+        # Every pipeline with closed graphlets has a row; those that wasted nothing say 0.
+        expected = wasted.groupby("pipeline")[column].sum().reindex(closed["pipeline"].unique(), fill_value=0.0)
+        of_mode = by_pipeline.xs(mode, level="mode")["waste_s"]
+        assert (expected > 0).sum() >= 2
+        assert sorted(of_mode.index) == sorted(expected.index)
+        assert of_mode.to_dict() == pytest.approx(expected.to_dict())
         of_mode = by_category[by_category["mode"] == mode]
         assert of_mode["waste_s"].sum() == pytest.approx(wasted[column].sum())
         assert of_mode["closed_cost_s"].sum() == pytest.approx(closed[column].sum())
@@ -197,7 +219,7 @@ def test_attributed_cost_equals_the_truth(graph, corpus):
 def test_input_overlap_spans_equal_the_truth(graph, corpus):
     truth = corpus.graphlets.set_index("trainer_id")
     overlap = run(graph, "input_overlap", source=CORPUS).set_index("trainer_id")
-    assert len(overlap) == len(truth) - corpus.pipelines["trainers"].sum()
+    assert len(overlap) == len(truth) - corpus.pipelines["trainers"].sum() > 0
     assert overlap["spans"].to_dict() == truth.loc[overlap.index, "window_spans"].astype(int).to_dict()
     assert overlap["new_spans"].to_dict() == truth.loc[overlap.index, "new_spans"].astype(int).to_dict()
     assert ((overlap["spans_jaccard"] >= 0) & (overlap["spans_jaccard"] <= 1)).all()
@@ -206,18 +228,29 @@ def test_input_overlap_spans_equal_the_truth(graph, corpus):
 def test_changes_equal_the_truth_and_push_rates_agree(graph, corpus):
     truth = corpus.graphlets.set_index("trainer_id")
     changes = run(graph, "graphlet_changes", source=CORPUS).set_index("trainer_id")
+    assert len(changes) == len(truth) - corpus.pipelines["trainers"].sum()
     expected = truth.loc[changes.index]
+    # Each compared change happens for some pairs and not for others (see the corpus fixture).
+    for column in ("hyperparameter_change", "code_change"):
+        assert expected[column].nunique() == 2, column
+    assert (expected["new_spans"] > 0).nunique() == 2
     assert changes["hyperparameters_changed"].to_dict() == expected["hyperparameter_change"].astype(bool).to_dict()
     assert changes["new_data"].to_dict() == (expected["new_spans"] > 0).to_dict()
     assert changes["trainer_code_changed"].to_dict() == expected["code_change"].astype(bool).to_dict()
-    rates = run(graph, "push_rate_by_change", source=CORPUS).set_index("change")
+    # push_rate_by_change counts, per kind of change, the closed pairs flagged with it.
     closed = changes[changes["outcome"] != "open"]
-    assert rates.loc["any", "graphlets"] == len(closed)
-    assert rates.loc["any", "pushed"] == (closed["outcome"] == "pushed").sum()
-    for kind, column in (("schema", "schema_changed"), ("trainer_code", "trainer_code_changed"),
-                         ("new_data", "new_data"), ("operators", "operators_changed")):
-        count = int(closed[column].sum())
-        assert (rates.loc[kind, "graphlets"] if kind in rates.index else 0) == count, kind
+    flags = {kind: closed[column].astype(bool) for kind, column in (
+        ("new_data", "new_data"), ("schema", "schema_changed"), ("transform_code", "transform_code_changed"),
+        ("trainer_code", "trainer_code_changed"), ("hyperparameters", "hyperparameters_changed"),
+        ("operators", "operators_changed"))}
+    changed_any = pd.concat(flags.values(), axis=1).any(axis=1)
+    flags.update({"no_new_data": ~flags["new_data"], "no_change": ~changed_any,
+                  "any": pd.Series(True, index=closed.index)})
+    expected_rates = {kind: (int(flag.sum()), int((closed.loc[flag, "outcome"] == "pushed").sum()))
+                      for kind, flag in flags.items() if flag.any()}
+    assert {"new_data", "no_new_data", "trainer_code", "hyperparameters", "operators", "any"} <= set(expected_rates)
+    rates = run(graph, "push_rate_by_change", source=CORPUS)
+    assert {row.change: (row.graphlets, row.pushed) for row in rates.itertuples()} == expected_rates
 
 
 def test_outcomes_over_time_cover_every_graphlet(graph, corpus):

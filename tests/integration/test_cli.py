@@ -180,7 +180,18 @@ def test_waste_advise_in_every_format(graph, waste_model):
     pipeline = library(graph, "waste.pipelines", source=CORPUS)["pipeline"].iloc[0]
     args = ("waste", "advise", "--pipeline", pipeline, "--source", CORPUS, "--model", str(model))
     advice = strict_json(run_cli(graph, *args, "--format", "json", check=True).stdout)
-    assert advice["pipeline"] == pipeline and advice["recommendation"] in ("train", "skip")
+    # The answer is the model's: P(push) of the pipeline's latest graphlet, recomputed here, against τ.
+    from mlprov.analytics.waste.features import source_frame
+    from mlprov.analytics.waste.model import WasteModel
+
+    fitted = WasteModel.load(model)
+    with graph.driver() as driver:
+        frame = source_frame(driver, graph.database, CORPUS, fitted.settings, pipelines=[pipeline])
+    latest = frame.sort_values(["started_at", "trainer_id"]).tail(1).reset_index(drop=True)
+    probability = float(fitted.push_probability(latest)[0])
+    assert (advice["pipeline"], advice["trainer_id"]) == (pipeline, int(latest.at[0, "trainer_id"]))
+    assert advice["push_probability"] == pytest.approx(probability, abs=1e-4)
+    assert advice["recommendation"] == ("skip" if probability < fitted.tau else "train")
     text = run_cli(graph, *args, "--format", "text", check=True).stdout.splitlines()
     assert text[0].startswith(f"{advice['recommendation'].upper()} Trainer {advice['trainer_id']} of "
                               f"{CORPUS}/{pipeline}: P(push) = {advice['push_probability']:.2f}")

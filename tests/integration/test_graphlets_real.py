@@ -11,7 +11,7 @@ from mlprov.analytics.graphlets import build
 from mlprov.loader import load_store
 from mlprov.corpus.oracle.graphlets import compute_graphlets
 from mlprov.loader.load import default_source_name
-from tests.helpers import REAL_STORES, fresh_graph, store
+from tests.helpers import REAL_STORES, fresh_graph, live_trainer_runs, store
 
 pytestmark = pytest.mark.integration
 
@@ -86,8 +86,17 @@ def test_failed_trainers_and_stores_without_trainers(real_graph):
     assert table.loc[table["outcome"] == "failed", "model_id"].isna().all()
     # Codetre: its only Trainer FAILED.
     assert graphlets_of(real_graph, "Codetre")["outcome"].tolist() == ["failed"]
-    # Stores with no Trainer at all have no graphlets.
-    for fragment in ("Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfdv", "Skye-Tran", "Srushanth", "Tsigai", "sahaavi", "v2-transform"):
+    # Stores with no Trainer run at all (these six, as their executions say) have no graphlets, though
+    # they are loaded with executions.
+    fragments = ("Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfdv", "Skye-Tran", "Srushanth",
+                 "Tsigai", "sahaavi", "v2-transform")
+    assert {store(f) for f in fragments} == {p for p in REAL_STORES if live_trainer_runs(p) == 0}
+    loaded = cypher(real_graph, "MATCH (s:Source) RETURN s.name AS source, s.status AS status, "
+                                "COUNT { MATCH (e:Execution {source: s.name}) } AS executions")
+    loaded = {row["source"]: (row["status"], row["executions"]) for row in loaded}
+    for fragment in fragments:
+        source = default_source_name(store(fragment))
+        assert loaded[source][0] == "loaded" and loaded[source][1] > 0, fragment
         assert graphlets_of(real_graph, fragment).empty, fragment
 
 
@@ -112,6 +121,7 @@ def test_cypher_graphlets_equal_the_python_reference(real_graph, path):
 def test_build_is_idempotent_and_incremental(real_graph):
     with real_graph.driver() as driver:
         before = queries.run_df(driver, real_graph.database, "graphlets")
+        assert len(before) == sum(live_trainer_runs(p) for p in REAL_STORES)
         again = build(driver, real_graph.database, quiet=True)
         assert again.built == []
         # Reloading one store (as --replace does) rebuilds that source only.
@@ -127,9 +137,11 @@ def test_a_build_that_died_half_way_is_done_again(real_graph):
     source = default_source_name(store("penguin-transform"))
     with real_graph.driver() as driver:
         before = queries.run_df(driver, real_graph.database, "graphlets")
+        assert (before["source"] == source).sum() == live_trainer_runs(store("penguin-transform")) == 2
         # What a build does before its steps, then dying after the first (the server gone, say).
         queries.execute(driver, real_graph.database, "graphlets.mark_building", source=source)
         queries.execute(driver, real_graph.database, "graphlets.clear", source=source)
+        assert queries.run_df(driver, real_graph.database, "graphlets", source=source).empty
         _, pending = queries.execute(driver, real_graph.database, "graphlets.pending", fingerprint="any")
         assert [source, "loaded", "the last build did not finish"] in pending
         # Nothing reads the half-built source as current meanwhile.

@@ -25,13 +25,17 @@ def test_server_lost_mid_load_then_rerun_completes(make_local_server, tmp_path):
     env = {"NEO4J_URI": target.uri, "PATH": ""}
     command = [sys.executable, "-m", "mlprov", "load", str(store), "--batch-size", "200"]
     loading = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    expected = sql_count(store, "SELECT (SELECT count(*) FROM Artifact) + (SELECT count(*) FROM Execution)")
     with target.driver() as driver:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        written = 0
+        while written == 0 and time.monotonic() < deadline and loading.poll() is None:
             records, _, _ = driver.execute_query(COUNT_NODES, source=store.stem)
-            if records[0]["n"] > 0:
-                break
+            written = records[0]["n"]
             time.sleep(0.2)
+    # The server goes away mid-load: the loader has written part of the store and is still running.
+    assert loading.poll() is None, "the load ended before the server was stopped"
+    assert 0 < written < expected
     server.stop()
     _, stderr = loading.communicate(timeout=180)
     assert loading.returncode == 1, stderr
@@ -42,7 +46,6 @@ def test_server_lost_mid_load_then_rerun_completes(make_local_server, tmp_path):
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert "did not finish" in rerun.stderr
-    expected = sql_count(store, "SELECT (SELECT count(*) FROM Artifact) + (SELECT count(*) FROM Execution)")
     with target.driver() as driver:
         records, _, _ = driver.execute_query(COUNT_NODES, source=store.stem)
         status, _, _ = driver.execute_query("MATCH (s:Source {name: $name}) RETURN s.status AS status", name=store.stem)

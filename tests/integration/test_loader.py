@@ -167,15 +167,23 @@ def test_damaged_store_loads_what_is_consistent_and_reports_the_rest(clean_db, t
     shutil.copy(store("penguin-tfma"), damaged)
     with sqlite3.connect(damaged) as conn:
         dangling_events = conn.execute("SELECT count(*) FROM Event WHERE artifact_id IN (3, 11)").fetchone()[0]
+        dangling_attributions = conn.execute(
+            "SELECT count(*) FROM Attribution WHERE artifact_id IN (3, 11)").fetchone()[0]
         conn.execute("DELETE FROM Artifact WHERE id IN (3, 11)")
+    assert dangling_events > 0 and dangling_attributions > 0
     result = run_cli(clean_db, "load", str(damaged))
     assert result.returncode == 0, result.stderr
     assert f"skipped {dangling_events} event pointing at a deleted artifact" in result.stderr
+    assert f"skipped {dangling_attributions} attribution pointing at a deleted artifact" in result.stderr
     source = default_source_name(damaged)
     rels = {r["type"]: r["n"] for r in query(clean_db, REL_COUNTS, source=source)}
     assert rels["INPUT"] + rels["OUTPUT"] == sql_count(damaged, "SELECT count(*) FROM Event") - dangling_events
-    skipped = query(clean_db, "MATCH (s:Source {name: $source}) RETURN s.skipped AS n", source=source)
-    assert skipped[0]["n"] >= dangling_events
+    assert rels["ATTRIBUTED_TO"] == sql_count(damaged, "SELECT count(*) FROM Attribution") - dangling_attributions
+    skipped = query(clean_db, "MATCH (s:Source {name: $source}) RETURN s.skipped AS n, s.skipped_reasons AS reasons",
+                    source=source)
+    assert skipped == [{"n": dangling_events + dangling_attributions, "reasons": [
+        f"attribution pointing at a deleted artifact: {dangling_attributions}",
+        f"event pointing at a deleted artifact: {dangling_events}"]}]
 
 
 def test_cli_prints_summary_on_stdout(clean_db):

@@ -25,7 +25,6 @@ scripts/run.sh test), as in tests/unit/test_corpus_mlmd.py. The downgrades run o
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -38,7 +37,7 @@ from mlprov.core import queries
 from mlprov.corpus.oracle.graphlets import compute_graphlets
 from mlprov.corpus.oracle.store_rows import read_store_rows
 from mlprov.loader.load import default_source_name
-from tests.helpers import fresh_graph, run_cli, sql_count, store
+from tests.helpers import fresh_graph, mlmd_interpreter, run_cli, sql_count, store
 
 pytestmark = [pytest.mark.mlmd, pytest.mark.integration]
 
@@ -110,22 +109,12 @@ RETURN labels(n) AS labels, properties(n) AS props,
 """
 
 
-def _mlmd_python() -> str:
-    """ml-metadata's interpreter; the same rule as tests/unit/test_corpus_mlmd.py: scripts/run.sh
-    test always sets it (so a broken .venv-mlmd fails there), a bare pytest run skips, CI fails."""
-    interpreter = os.environ.get("MLPROV_MLMD_PYTHON")
-    if not interpreter:
-        message = "MLPROV_MLMD_PYTHON is not set: scripts/run.sh test creates .venv-mlmd with ml-metadata 1.17.1"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return interpreter
 
 
 @pytest.fixture(scope="session")
 def downgraded(tmp_path_factory) -> dict[tuple[str, int], Path]:
     """(store key, version) -> a copy of the real v10 store, downgraded by ml-metadata to that version."""
-    interpreter = _mlmd_python()
+    interpreter = mlmd_interpreter()
     folder = tmp_path_factory.mktemp("schema-versions")
     paths, jobs = {}, []
     for key, fragment in STORES.items():

@@ -216,7 +216,38 @@ def test_structure_changes_compare_complete_runs_only(topology_graph):
     assert table["run_number"].tolist() == [2, 4]
 
 
+# A pipeline without run contexts whose graphlets hold different operators: 1 {Ingest, Trainer},
+# 2 the same, 3 {Ingest, Transform, Trainer}. Only graphlet 3 changes the structure.
+GRAPHLET_RUNS = "topology-graphlet-runs"
+GRAPHLET_RUNS_GRAPH = """
+CREATE (p:Pipeline {uid: $source + ':p:no-runs', source: $source, name: 'no-runs'})
+WITH p
+UNWIND [[1, 'Ingest'], [1, 'Trainer'], [2, 'Ingest'], [2, 'Trainer'], [3, 'Ingest'], [3, 'Transform'],
+        [3, 'Trainer']] AS member
+MERGE (g:Graphlet {uid: $source + ':g:' + toString(member[0])})
+  ON CREATE SET g.source = $source, g.pipeline = 'no-runs', g.trainer_id = member[0], g.started_at = member[0] * 100
+MERGE (p)-[:HAS_GRAPHLET]->(g)
+CREATE (x:Execution {uid: $source + ':e:' + toString(member[0]) + member[1], source: $source, operator: member[1],
+                     state: 'COMPLETE', pipeline: 'no-runs', created_at: member[0] * 100})
+CREATE (x)-[:IN_PIPELINE]->(p)
+CREATE (g)-[:CONTAINS {role: CASE member[1] WHEN 'Trainer' THEN 'trainer' ELSE 'upstream' END}]->(x)
+"""
+
+
 def test_structure_changes_fall_back_to_graphlets_without_run_contexts(topology_graph):
     # The hand-made pipeline has no run contexts: its four graphlets are its runs, each with a
     # Trainer only, so nothing changes.
     assert run(topology_graph, "structure_changes", source=HANDMADE).empty
+    # Graphlets as runs do show a change when their operators differ (a source of its own, removed
+    # again, so that the other tests' counts of pipelines stay as they are).
+    with topology_graph.driver() as driver:
+        driver.execute_query(GRAPHLET_RUNS_GRAPH, {"source": GRAPHLET_RUNS}, database_=topology_graph.database)
+        try:
+            table = run(topology_graph, "structure_changes", source=GRAPHLET_RUNS)
+        finally:
+            driver.execute_query("MATCH (n {source: $source}) DETACH DELETE n", {"source": GRAPHLET_RUNS},
+                                 database_=topology_graph.database)
+    assert table[["unit", "run_number", "previous_run", "run", "added", "removed"]].to_dict("records") == [
+        {"unit": "graphlet", "run_number": 3, "previous_run": f"{GRAPHLET_RUNS}:g:2", "run": f"{GRAPHLET_RUNS}:g:3",
+         "added": "Transform", "removed": ""},
+    ]

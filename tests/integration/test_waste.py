@@ -11,6 +11,7 @@ import pytest
 
 from mlprov.analytics.graphlets import build
 from mlprov.analytics.waste.features import FEATURES, closed, source_frame
+from mlprov.analytics.waste.model import WasteModel
 from mlprov.loader import load_store
 from mlprov.corpus import generate
 from tests.helpers import run_cli
@@ -18,6 +19,7 @@ from tests.helpers import run_cli
 pytestmark = pytest.mark.integration
 
 SOURCE = "waste_corpus"
+PIPELINES = 6
 
 # Rewrite everything recorded at or after the decision time T, keeping it after T: drift scores,
 # spans and fingerprints, Trainer code and arguments, model types, anomalies (deleted), and the
@@ -42,9 +44,12 @@ SHUFFLE_THE_FUTURE = [
 
 @pytest.fixture(scope="module")
 def corpus_target(neo4j_target, tmp_path_factory):
-    """The session's throwaway server holding a small generated corpus with built graphlets."""
+    """The session's throwaway server holding only a small generated corpus with built graphlets
+    (emptied first: another module's corpus has pipelines of the same names)."""
     store = tmp_path_factory.mktemp("waste") / "corpus.sqlite"
-    generate(store, pipelines=6, days=40, seed=7, progress=None)
+    generate(store, pipelines=PIPELINES, days=40, seed=7, progress=None)
+    with neo4j_target.driver() as driver, driver.session(database=neo4j_target.database) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     with neo4j_target.driver() as driver:
         load_store(store, driver, neo4j_target.database, source_name=SOURCE, replace=True, quiet=True)
         build(driver, neo4j_target.database, force=True, quiet=True)
@@ -84,6 +89,9 @@ def test_train_evaluate_advise_end_to_end(corpus_target, features_before, tmp_pa
                                    check=True).stdout)
     assert {"table", "operating_point", "family_importance"} <= set(evaluated)
     table = pd.DataFrame(evaluated["table"]).set_index("policy")
+    baselines = {"never skip", "oracle", "skip when no new data", "skip when previous did not push"}
+    assert baselines <= set(table.index) and table.index.str.startswith("random at ").sum() == 1
+    assert table.index.str.startswith("model").sum() >= 2
     oracle = table.loc["oracle"]
     assert oracle["waste_removed"] == 1.0 and oracle["pushes_lost"] == 0.0
     for policy, row in table.drop(index="oracle").iterrows():
@@ -91,17 +99,54 @@ def test_train_evaluate_advise_end_to_end(corpus_target, features_before, tmp_pa
     assert (output / "waste_tradeoff.png").stat().st_size > 0
     # Each baseline beside the best threshold that loses no more pushes than it does.
     model_rows = table[table.index.str.startswith("model")]
-    for policy, row in table[~table.index.str.startswith("model")].iterrows():
+    baseline_rows = table[~table.index.str.startswith("model")]
+    assert len(baseline_rows) == len(baselines) + 1
+    for policy, row in baseline_rows.iterrows():
         within = model_rows.loc[model_rows["pushes_lost"] <= row["pushes_lost"] + 1e-12, "waste_removed"]
         if within.empty:
             assert pd.isna(row["model_at_same_loss"]), policy
         else:
             assert row["model_at_same_loss"] == within.max(), policy
 
-    pipeline = expected["pipeline"].iloc[0]
-    advice = strict_json(run_cli(corpus_target, "waste", "advise", "--pipeline", pipeline, "--model",
-                                str(model_path), "--format", "json", check=True).stdout)
-    assert advice["recommendation"] in ("train", "skip") and 0.0 <= advice["push_probability"] <= 1.0
+    # Advice is for a pipeline's latest graphlet: the model's P(push) of its features against τ,
+    # recomputed here from the saved model and the features of the untouched graph.
+    fitted = WasteModel.load(model_path)
+    latest = (features_before.reset_index().sort_values(["started_at", "trainer_id"])
+              .groupby("pipeline").tail(1).set_index("pipeline"))
+    assert len(latest) == PIPELINES
+    latest["p"] = fitted.push_probability(latest)
+
+    def advise(pipeline: str, *options: str) -> dict:
+        return strict_json(run_cli(corpus_target, "waste", "advise", "--pipeline", pipeline, "--model",
+                                   str(model_path), "--format", "json", *options, check=True).stdout)
+
+    def assert_advice(advice: dict, pipeline: str, tau: float, recommendation: str) -> None:
+        row = latest.loc[pipeline]
+        assert {k: advice[k] for k in ("source", "pipeline", "graphlet", "trainer_id", "started_at", "outcome")} == {
+            "source": SOURCE, "pipeline": pipeline, "graphlet": row["graphlet"], "trainer_id": int(row["trainer_id"]),
+            "started_at": int(row["started_at"]), "outcome": row["outcome"]}
+        assert advice["push_probability"] == pytest.approx(row["p"], abs=1e-4)
+        assert advice["tau"] == pytest.approx(tau) and advice["recommendation"] == recommendation
+        assert advice["reasons"] and {r["feature"] for r in advice["reasons"]} <= set(FEATURES)
+        effects = [abs(r["effect"]) for r in advice["reasons"]]
+        assert effects == sorted(effects, reverse=True) and 0 not in effects
+
+    # With τ between the highest and the lowest P(push), the first must train and the second skip.
+    high, low = latest["p"].idxmax(), latest["p"].idxmin()
+    assert latest.at[high, "p"] - latest.at[low, "p"] > 0.01, latest["p"]
+    between = round((latest.at[high, "p"] + latest.at[low, "p"]) / 2, 6)
+    assert_advice(advise(high, "--tau", str(between)), high, between, "train")
+    assert_advice(advise(low, "--tau", str(between)), low, between, "skip")
+    # With the model's own τ (the operating point `evaluate` stored, else 0.5), the decision is P(push) < τ;
+    # the text form says the same.
+    for pipeline in (high, low):
+        decision = "skip" if latest.at[pipeline, "p"] < fitted.tau else "train"
+        assert_advice(advise(pipeline), pipeline, fitted.tau, decision)
+    row = latest.loc[low]
+    text = run_cli(corpus_target, "waste", "advise", "--pipeline", low, "--model", str(model_path),
+                   check=True).stdout.splitlines()
+    assert text[0] == (f"{('SKIP' if row['p'] < fitted.tau else 'TRAIN')} Trainer {int(row['trainer_id'])} "
+                       f"of {SOURCE}/{low}: P(push) = {row['p']:.2f} (skip below τ = {fitted.tau:.2f})")
     missing = run_cli(corpus_target, "waste", "advise", "--pipeline", "no_such_pipeline", "--model", str(model_path))
     assert missing.returncode == 1 and "no_such_pipeline" in missing.stderr
     assert run_cli(corpus_target, "waste", "advise", "--model", str(model_path)).returncode == 2

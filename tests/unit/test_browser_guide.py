@@ -12,6 +12,7 @@ import pytest
 
 from mlprov.core import queries
 from mlprov.analytics.browser_guide import guide_server, play_url, read_queries, render_guide, write_guide
+from mlprov.analytics.tables import analysis_queries
 from mlprov.core.errors import ServerError
 
 RUNNABLE = re.compile(r'<pre class="code runnable">(.*?)</pre>', re.DOTALL)
@@ -22,6 +23,8 @@ def test_guide_lists_every_stored_read_query_with_its_params_block_and_body():
     runnable = [html.unescape(block) for block in RUNNABLE.findall(guide)]
     read = read_queries()
     assert {q.mode for q in read} == {"read"}
+    # Every analysis table and both lineage queries are among them, so the loops below are not empty.
+    assert {q.name for q in analysis_queries()} | {"lineage.upstream", "lineage.downstream"} <= {q.name for q in read}
     assert len(read) == len([q for q in queries.registry() if q.mode == "read" and not q.internal])
     # Two blocks per query, in order: its :params line, then its body exactly as stored.
     assert runnable == [block for q in read for block in (q.params_line(), q.body)]

@@ -6,7 +6,6 @@ store directly, not through the timeline the snapshot code reads.
 
 import hashlib
 import json
-import os
 import sqlite3
 import subprocess
 
@@ -18,6 +17,7 @@ from mlprov.corpus import as_of_ms, day_end_ms, generate, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.corpus.simulate import DAY_MS, WINDOW_START_MS
 from mlprov.loader import mlmd
+from tests.helpers import mlmd_interpreter
 
 TINY = {"pipelines": 6, "days": 20, "seed": 7}
 RUNNING, INPUT = 2, 3
@@ -197,12 +197,7 @@ print(json.dumps({
 
 @pytest.mark.mlmd
 def test_ml_metadata_opens_a_snapshot(snapshot):
-    interpreter = os.environ.get("MLPROV_MLMD_PYTHON")
-    if not interpreter:
-        message = "MLPROV_MLMD_PYTHON is not set: scripts/run.sh test creates .venv-mlmd with ml-metadata 1.17.1"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    interpreter = mlmd_interpreter()
     result = subprocess.run([interpreter, "-c", READ_WITH_MLMD, str(snapshot.store)],
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr

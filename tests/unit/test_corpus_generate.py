@@ -12,6 +12,7 @@ from mlprov.corpus import compute, generate
 from mlprov.corpus.oracle.graphlets import cost_s
 from mlprov.corpus.oracle.store_rows import read_store_rows
 from mlprov.loader.operators import default_map
+from tests.helpers import live_trainer_runs
 
 REAL_V10 = (Path(__file__).parents[1] / "data" / "mlmd"
             / "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-tfma_metadata.db.sqlite")
@@ -66,6 +67,7 @@ def test_store_has_mlmd_v10_schema(tiny):
 
 def test_truth_matches_the_store(tiny):
     truth = pd.read_parquet(tiny.graphlets)
+    assert len(truth) == live_trainer_runs(tiny.store) > 0
     assert list(pd.read_csv(tiny.graphlets.with_suffix(".csv")).columns) == list(truth.columns)
     assert truth["source"].eq("tiny").all()
     con = sqlite3.connect(tiny.store)

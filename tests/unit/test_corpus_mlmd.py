@@ -5,13 +5,13 @@ scripts/run.sh) and runs here as a subprocess.
 """
 
 import json
-import os
 import sqlite3
 import subprocess
 
 import pytest
 
 from mlprov.corpus import generate
+from tests.helpers import mlmd_interpreter
 
 pytestmark = pytest.mark.mlmd
 
@@ -35,18 +35,10 @@ print(json.dumps({
 """
 
 
-def _mlmd_python() -> str:
-    interpreter = os.environ.get("MLPROV_MLMD_PYTHON")
-    if not interpreter:
-        message = "MLPROV_MLMD_PYTHON is not set: scripts/run.sh test creates .venv-mlmd with ml-metadata 1.17.1"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return interpreter
 
 
 def test_ml_metadata_opens_the_store_and_counts_match(tmp_path):
-    interpreter = _mlmd_python()
+    interpreter = mlmd_interpreter()
     files = generate(tmp_path / "corpus.sqlite", pipelines=4, days=12, seed=3, progress=None)
     result = subprocess.run([interpreter, "-c", READ_WITH_MLMD, str(files.store)],
                             capture_output=True, text=True, timeout=300, check=False)

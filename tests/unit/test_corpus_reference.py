@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from mlprov.corpus import compute, compute_graphlets
+from tests.helpers import DATA as MLMD, REAL_STORES, live_trainer_runs
 
-MLMD = Path(__file__).parents[1] / "data" / "mlmd"
 PENGUIN = "Hieudinh1308__ML_Pipelines_Penguin_Dataset_BS__metadata_penguin-{}_metadata.db.sqlite"
 
 
@@ -39,10 +39,11 @@ def test_penguin_transform_worked_example():
     assert 9 in table.unattributed_executions  # the CACHED Importer is never a member
 
 
-@pytest.mark.parametrize("store", sorted(p.name for p in MLMD.glob("*.sqlite")))
+@pytest.mark.parametrize("store", [p.name for p in REAL_STORES])
 def test_every_real_store_has_consistent_costs(store):
     table = compute(MLMD / store)
     frame = table.graphlets
+    assert len(frame) == live_trainer_runs(MLMD / store)
     assert frame["source"].eq(Path(store).stem).all()
     assert (frame["cost_amortized_s"] <= frame["cost_full_s"] + 1e-9).all()
     for row in frame.itertuples():

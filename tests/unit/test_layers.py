@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Where each import name lives (pyproject's package-dir).
 PACKAGE_DIRS = {"mlprov.loader": "loader", "mlprov.corpus": "corpus", "mlprov.analytics": "analytics",
                 "mlprov.cypher": "cypher", "mlprov": "mlprov"}
-ROOF = ("mlprov.cli", "mlprov.demo", "mlprov.bulk_load", "mlprov.__main__")
+ROOF = ("mlprov.cli", "mlprov.demo", "mlprov.bulk_load", "mlprov.refresh", "mlprov.__main__")
 # What each part may import of mlprov besides itself.
 ALLOWED = {
     "mlprov.core": (),

@@ -129,9 +129,14 @@ def test_batched_queries_run_in_implicit_transactions(tmp_path, tail, own):
                     encoding="utf-8")
     assert queries.parse_query_file(path, "q").runs_in_own_transactions is own
     # Every shipped batched write says so, or the server refuses it inside a managed transaction.
-    for query in queries.registry():
-        if "TRANSACTIONS" in query.body.upper():
-            assert query.runs_in_own_transactions, query.name
+    # The batched ones are found from the files themselves, so that the loop cannot be empty.
+    shipped = Path(__file__).resolve().parents[2] / "cypher"
+    batched_files = {".".join(p.relative_to(shipped).with_suffix("").parts) for p in shipped.rglob("*.cypher")
+                     if "TRANSACTIONS" in p.read_text(encoding="utf-8").upper()}
+    batched = [query for query in queries.registry() if "TRANSACTIONS" in query.body.upper()]
+    assert batched_files and {query.name for query in batched} == batched_files
+    for query in batched:
+        assert query.runs_in_own_transactions, query.name
 
 
 SETTING_QUERY = """// name: runs
@@ -194,7 +199,7 @@ def test_no_query_names_the_trainer_operator_itself():
 
 def test_each_build_step_declares_the_source_settings_and_scopes_that_default_to_the_whole_source():
     # The build passes the source and its settings object; each step takes what its header declares.
-    # An incremental build (rules §10) also passes scopes, which a full build leaves null: so the
+    # An incremental build (rules §11) also passes scopes, which a full build leaves null: so the
     # step run with the source alone (as in the Browser) covers the whole source.
     for step in BUILD_STEPS:
         query = queries.registry().get(f"graphlets.{step}")
@@ -211,7 +216,7 @@ def test_each_build_step_declares_the_source_settings_and_scopes_that_default_to
 
 def test_the_incremental_build_reads_input_spans_as_derive_writes_them():
     # graphlets.scope_spans finds graphlets whose stored input spans a sync made stale by computing
-    # them again (rules §10): with the very expression graphlets.derive stores them with.
+    # them again (rules §11): with the very expression graphlets.derive stores them with.
     spans = re.search(r"COLLECT \{ MATCH \(t\)<-\[i:INPUT\]-\(x:Artifact\).*?x\.span IS NOT NULL.*?\}",
                       queries.registry().get("graphlets.scope_spans").body)
     assert spans, "graphlets.scope_spans no longer computes the spans"

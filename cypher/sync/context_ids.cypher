@@ -1,0 +1,10 @@
+// name: context_ids
+// summary: The MLMD ids of a source's contexts, ascending (compared with the store's when their counts differ).
+// mode: read
+// params: {source: {type: string, doc: source name}}
+// returns: {id: int}
+// internal: true
+MATCH (n:Context)
+WHERE n.source = $source
+RETURN n.mlmd_id AS id
+ORDER BY id

@@ -1,0 +1,11 @@
+// name: delete_artifacts
+// summary: Remove a batch of artifacts that left the store (a sync); every neighbour (graphlets holding one included) is marked `Changed` first (rules §10).
+// mode: write
+// params: {rows: {type: list, doc: rows with the uid of each node to remove}}
+UNWIND $rows AS row
+MATCH (n:Artifact {uid: row.uid})
+OPTIONAL MATCH (n)--(neighbour)
+WHERE NOT neighbour:Source
+SET neighbour:Changed
+WITH DISTINCT n
+DETACH DELETE n

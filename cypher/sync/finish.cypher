@@ -1,0 +1,9 @@
+// name: finish
+// summary: Record a finished sync on the Source node (the store's state, its watermarks, counts and skipped rows) and link the source to its pipelines.
+// mode: write
+// params: {source: {type: string, doc: source name}, facts: {type: map, doc: the store state and the sync's facts}}
+MATCH (s:Source {name: $source})
+SET s += $facts, s.status = 'loaded'
+WITH s
+MATCH (p:Pipeline {source: $source})
+MERGE (s)-[:HAS_PIPELINE]->(p)
