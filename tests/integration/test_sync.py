@@ -310,7 +310,6 @@ def test_graphlet_builds_see_a_synced_source_as_changed(clean_db, corpus_cache, 
     assert [row[2] for row in pending if row[0] == "corpus"] == ["store synced"]
 
 
-
 def test_a_build_after_a_sync_takes_in_the_marks_and_equals_a_fresh_load_and_build(clean_db, reference_neo4j,
                                                                                    corpus_cache, tmp_path):
     live = tmp_path / "live" / "corpus.sqlite"
@@ -327,6 +326,7 @@ def test_a_build_after_a_sync_takes_in_the_marks_and_equals_a_fresh_load_and_bui
     # Marks counted too: none may be left behind, and the graphlets must be a fresh build's.
     assert fingerprint_of(clean_db, marks=True, ignore=FILE_DIGESTS) == \
         fingerprint_of(reference_neo4j, marks=True, ignore=FILE_DIGESTS)
+
 
 def _refused(target, location, *args):
     before = fingerprint_of(target, marks=True)
