@@ -42,23 +42,36 @@ from mlprov.loader import load_store  # noqa: E402
 log = logging.getLogger("sync_bench")
 
 
+# The command, reporting its own peak RSS when it exits. Not the rusage of the child: Linux counts
+# in a child's maxrss the image it was forked from (this process, large after writing a snapshot).
+_REPORTING_PEAK = """
+import atexit, os, sys
+def report_peak():
+    with open('/proc/self/status') as status:
+        peak_kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))
+    with open(os.environ['MLPROV_BENCH_PEAK_FILE'], 'w') as out:
+        out.write(peak_kb)
+atexit.register(report_peak)
+from mlprov.cli import main
+sys.argv = ['mlprov', *sys.argv[1:]]
+main()
+"""
+
+
 def mlprov(target, *args: str, env: dict[str, str] | None = None) -> tuple[str, float, float]:
     """Run the `mlprov` command against `target`: (stdout, wall seconds, peak RSS in MB of that process)."""
-    environment = {**os.environ, **(env or {}), "NEO4J_URI": target.uri, "NEO4J_DATABASE": target.database}
-    environment.pop("NEO4J_PASSWORD", None)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryDirectory(prefix="mlprov-bench-run-") as tmp:
+        peak_file = Path(tmp) / "peak"
+        environment = {**os.environ, **(env or {}), "NEO4J_URI": target.uri, "NEO4J_DATABASE": target.database,
+                       "MLPROV_BENCH_PEAK_FILE": str(peak_file)}
+        environment.pop("NEO4J_PASSWORD", None)
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "mlprov", *args, "--quiet"], env=environment,
-                                   stdout=out, stderr=err, text=True)
-        # wait4, not wait: it gives this child's own resource usage.
-        _, status, usage = os.wait4(process.pid, 0)
+        finished = subprocess.run([sys.executable, "-c", _REPORTING_PEAK, *args], env=environment,
+                                  capture_output=True, text=True)
         wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if process.returncode != 0:
-            raise SystemExit(f"mlprov {' '.join(args)} failed ({process.returncode}):\n{err.read()}")
-        return out.read(), wall, usage.ru_maxrss / 1024
+        if finished.returncode != 0:
+            raise SystemExit(f"mlprov {' '.join(args)} failed ({finished.returncode}):\n{finished.stderr}")
+        return finished.stdout, wall, int(peak_file.read_text()) / 1024
 
 
 def timed(work) -> tuple[object, float]:
@@ -80,7 +93,9 @@ def sync_against_reload(args, corpus, folder: Path) -> dict:
         grown, report["replay_s"] = timed(lambda: replay(live, args.day + 1, cache_dir=args.cache_dir, progress=None,
                                                          **corpus))
         report["rows_replayed"] = grown.inserted + grown.updated
-        synced, report["sync_s"], report["sync_peak_rss_mb"] = mlprov(target, "sync", str(live))
+        # What the command holds before doing anything (its imports), beside the sync's peak.
+        _, _, report["command_idle_rss_mb"] = mlprov(target, "queries", "list")
+        synced, report["sync_s"], report["sync_peak_rss_mb"] = mlprov(target, "sync", str(live), "--quiet")
         report["sync_summary"] = synced.strip()
         built, report["sync_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         report["sync_build_graphlets"] = built.graphlets
@@ -92,7 +107,8 @@ def sync_against_reload(args, corpus, folder: Path) -> dict:
 
             after_sync = fingerprint(driver, target.database)["*"]
 
-        reloaded, report["replace_s"], report["replace_peak_rss_mb"] = mlprov(target, "load", str(live), "--replace")
+        reloaded, report["replace_s"], report["replace_peak_rss_mb"] = mlprov(target, "load", str(live), "--replace",
+                                                                              "--quiet")
         report["replace_summary"] = reloaded.strip()
         _, report["replace_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         _, report["replace_export_s"] = timed(lambda: export(driver, target.database, folder / "export-full"))
@@ -121,7 +137,8 @@ def mariadb_against_sqlite(args, corpus_store: Path, folder: Path) -> dict:
         for engine, location in (("sqlite", str(corpus_store)), ("mariadb", server.location("corpus"))):
             with throwaway_server() as target:
                 log.info("loading from %s", engine)
-                summary, wall, peak = mlprov(target, "load", location, "--source-name", "corpus", env=reader)
+                summary, wall, peak = mlprov(target, "load", location, "--source-name", "corpus", "--quiet",
+                                              env=reader)
                 fields = summary.strip().split("\t")
                 rows = int(fields[2].split()[0]) + int(fields[3].split()[0])
                 seconds = float(fields[5].rstrip("s"))

@@ -311,7 +311,8 @@ def _apply_diffs(store: mlmd.Store, source: str, driver: neo4j.Driver, database:
                           for event, execution in diff.extra]
         elif table == "ParentContext":
             reread.ids["parent_links_of"] |= {child for child, _ in diff.missing}
-            deletions += [(DELETED_PARENT_CONTEXTS, {"child": uid(source, "c", child), "parent": uid(source, "c", parent)})
+            deletions += [(DELETED_PARENT_CONTEXTS,
+                           {"child": uid(source, "c", child), "parent": uid(source, "c", parent)})
                           for child, parent in diff.extra]
         else:
             owner_kind, part = ("a", DELETED_ATTRIBUTIONS) if table == "Attribution" else ("e", DELETED_ASSOCIATIONS)
