@@ -154,6 +154,9 @@ def _checked_store(db: Database, where: Location) -> Store:
         raise BadInputError(
             f"{where.display}: {db.what} but not an MLMD store (missing tables: {', '.join(sorted(missing))})"
         )
+    if "schema_version" not in columns["MLMDEnv"]:
+        raise BadInputError(f"{where.display}: {db.what} whose MLMDEnv table has no schema_version column; "
+                            "the store is damaged or not MLMD")
     version = schema_version(where.display, db.rows("SELECT schema_version FROM MLMDEnv"), SUPPORTED_SCHEMA_VERSIONS)
     check_structure(where.display, db.what, columns, version)
     _check_ids(db, where.display, columns)

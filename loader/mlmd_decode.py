@@ -112,7 +112,7 @@ def schema_version(where: str, found: list[tuple], supported: range) -> int:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value in supported:
         return value
-    shown = value if len(values) == 1 else values
+    shown = ("NULL" if value is None else value) if len(values) == 1 else values
     raise BadInputError(f"{where}: MLMD schema version {shown} is not supported "
                         f"(supported: {supported.start}..{supported.stop - 1})")
 

@@ -309,8 +309,10 @@ def cases() -> list[Case]:
     for label, value in (("3", "3"), ("11", "11"), ("0", "0"), ("minus-1", "-1"), ("999", "999"),
                          ("text-10", "'10'"), ("text-space-9", "' 9'"), ("text-ten", "'ten'"), ("null", "NULL"),
                          ("real-10", "10.0"), ("blob-10", "X'3130'")):
+        # Declared without a type, so text stays text (an INTEGER column would convert '10').
         add(f"schema-version-{label}", "schema version",
-            lambda p, v=value: (_without_keys(p, "MLMDEnv"), _sql(p, f"UPDATE MLMDEnv SET schema_version = {v}")))
+            lambda p, v=value: _sql(p, "DROP TABLE MLMDEnv", "CREATE TABLE MLMDEnv (schema_version)",
+                                    f"INSERT INTO MLMDEnv VALUES ({v})"))
     add("schema-version-missing", "schema version", lambda p: _sql(p, "DELETE FROM MLMDEnv"))
     add("schema-version-two-rows", "schema version", lambda p: _sql(p, "INSERT INTO MLMDEnv VALUES (9)"))
     add("schema-version-4-with-v10-tables", "schema version", lambda p: _sql(p, "UPDATE MLMDEnv SET schema_version = 4"))

@@ -88,6 +88,8 @@ REASONS = {
     "drop-Artifact": ("refused", "missing tables: Artifact"),
     "no-column-Artifact.uri": ("refused", "Artifact.uri is missing"),
     "no-column-Event.type": ("refused", "Event.type is missing"),
+    "no-column-MLMDEnv.schema_version": ("refused", "MLMDEnv table has no schema_version column"),
+    "schema-version-10-without-v5-columns": ("refused", "Execution.last_known_state is missing"),
     "schema-version-text-10": ("loaded clean", ""),
     "schema-version-text-ten": ("refused", "MLMD schema version ten is not supported"),
     "schema-version-11": ("refused", "MLMD schema version 11 is not supported"),

@@ -170,3 +170,92 @@ def test_a_sqlite_store_written_while_it_is_read_is_seen_at_one_instant(tmp_path
     finally:
         opened.close()
     assert sql_count(copy, "SELECT count(*) FROM Artifact WHERE uri = 'written-meanwhile'") == 1
+
+
+# --- rules §2 step 1: checked, then decoded ---------------------------------------------------------
+
+def test_a_directory_and_a_fifo_are_named_for_what_they_are(tmp_path):
+    import os
+
+    folder = tmp_path / "store.sqlite"
+    folder.mkdir()
+    with pytest.raises(BadInputError, match=f"{folder}: a directory, not an MLMD store"):
+        mlmd.open_store(folder)
+    fifo = tmp_path / "pipe.sqlite"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInputError, match=f"{fifo}: not a regular file"):
+        mlmd.open_store(fifo)
+
+
+def _rebuilt_without_keys(path, table):
+    with sqlite3.connect(path) as conn:
+        info = conn.execute(f"PRAGMA table_info(`{table}`)").fetchall()
+        conn.execute(f"CREATE TABLE `{table}__new` ({', '.join(f'`{r[1]}` {r[2]}' for r in info)})")
+        conn.execute(f"INSERT INTO `{table}__new` SELECT * FROM `{table}`")
+        conn.execute(f"DROP TABLE `{table}`")
+        conn.execute(f"ALTER TABLE `{table}__new` RENAME TO `{table}`")
+
+
+def test_a_schema_version_stored_as_text_is_read_as_the_number(tmp_path):
+    copy = tmp_path / "text-version.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        # A column declared without a type keeps text as text (an INTEGER one would convert it).
+        conn.execute("DROP TABLE MLMDEnv")
+        conn.execute("CREATE TABLE MLMDEnv (schema_version)")
+        conn.execute("INSERT INTO MLMDEnv VALUES ('10')")
+        assert conn.execute("SELECT typeof(schema_version) FROM MLMDEnv").fetchone()[0] == "text"
+    opened = mlmd.open_store(copy)
+    try:
+        assert opened.schema_version == 10
+    finally:
+        opened.close()
+
+
+def test_a_column_its_schema_version_has_missing_is_refused_before_reading(tmp_path):
+    copy = tmp_path / "no-uri.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DROP INDEX idx_artifact_uri")
+        conn.execute("ALTER TABLE Artifact DROP COLUMN uri")
+    with pytest.raises(BadInputError, match=f"{copy}: a SQLite file of MLMD schema version 10 .*Artifact.uri is missing"):
+        mlmd.open_store(copy)
+
+
+def test_text_that_is_not_utf8_is_refused_naming_the_row(tmp_path):
+    copy = tmp_path / "latin1.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE Artifact SET uri = CAST(X'50696e67fc696e' AS TEXT) WHERE id = 4")
+    opened = mlmd.open_store(copy)
+    try:
+        with pytest.raises(BadInputError, match=f"{copy}: the uri of artifact 4 is not UTF-8 text"):
+            list(mlmd.artifacts(opened))
+    finally:
+        opened.close()
+
+
+def test_repeated_links_are_skipped_and_counted_in_sql_alike(tmp_path):
+    copy = tmp_path / "repeats.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    for table in ("Event", "Attribution", "Association"):
+        _rebuilt_without_keys(copy, table)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("INSERT INTO Event SELECT id + 1000, artifact_id, execution_id, type, milliseconds_since_epoch "
+                     "FROM Event WHERE id IN (1, 2)")
+        conn.execute("INSERT INTO Attribution SELECT id + 1000, context_id, artifact_id FROM Attribution WHERE id = 1")
+        conn.execute("INSERT INTO Association SELECT id + 1000, context_id, execution_id FROM Association")
+    opened = mlmd.open_store(copy)
+    try:
+        events = list(mlmd.events(opened))
+        list(mlmd.attributions(opened))
+        associations = list(mlmd.associations(opened))
+        assert len(events) == sql_count(copy, "SELECT count(*) FROM Event WHERE type <> 0") - 2
+        assert len(associations) == sql_count(copy, "SELECT count(*) FROM Association") // 2
+        assert opened.skipped == {
+            "event repeating an earlier event (same artifact, execution and type)": 2,
+            "attribution repeating an earlier one (same context and artifact)": 1,
+            "association repeating an earlier one (same context and execution)": len(associations)}
+        assert mlmd.count_skipped(opened) == opened.skipped
+    finally:
+        opened.close()
