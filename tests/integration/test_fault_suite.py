@@ -46,7 +46,7 @@ def outcomes(graph, tmp_path_factory):
 
 def test_the_generator_makes_at_least_200_cases_of_every_kind_asked_for():
     kinds = {case.kind for case in CASES}
-    assert len(CASES) >= 200
+    assert len(CASES) >= 300  # the README says "more than 300"
     assert kinds >= {"page overwritten", "bytes flipped", "truncated file", "table dropped", "table renamed",
                      "column missing", "column extra", "NULL in id/FK", "text in id/FK", "NULL in name",
                      "BLOB / latin-1 text", "duplicated rows", "dangling reference", "1 MB value", "schema version",
