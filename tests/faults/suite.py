@@ -89,7 +89,7 @@ def in_process(args: list[str], env: dict[str, str]) -> Run:
 def in_subprocess(args: list[str], env: dict[str, str]) -> Run:
     """The real `mlprov` command (python -m mlprov) in a subprocess."""
     result = subprocess.run([sys.executable, "-m", "mlprov", *args], capture_output=True, text=True,
-                            env={**os.environ, **env}, timeout=300, check=False)
+                            env={**os.environ, **env}, timeout=900, check=False)
     return Run(result.returncode, result.stdout, result.stderr, "Traceback (most recent call last)" in result.stderr)
 
 
