@@ -112,7 +112,7 @@ def _remove_leftovers(output: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-# The status `export.source_versions` gives a source whose graphlet build failed (rules §13).
+# The status `export.source_versions` gives a source whose graphlet build failed (rules §12).
 FAILED_BUILD = "graphlets failed"
 
 
@@ -149,7 +149,7 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     _remove_leftovers(output)
     versions = _source_versions(driver, database)
     failed = [source for source, status, *_ in versions if status == FAILED_BUILD]
-    if failed:  # rules §13: not in progress, so not exit code 4: it needs someone (exit code 1)
+    if failed:  # rules §12: not in progress, so not exit code 4: it needs someone (exit code 1)
         raise MlprovError(f"not exporting: building the graphlets of source(s) {', '.join(failed)} failed; "
                           "`mlprov graphlets build` says why and rebuilds them")
     busy = _busy_sources(versions)

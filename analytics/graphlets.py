@@ -8,7 +8,7 @@ build steps run on those only. Every other reason (never built, settings changed
 did not finish, `--force`) rebuilds the source whole. Both run the same steps (`BUILD_STEPS`), each
 given either a scope (lists of uids) or none (the whole source); a rebuild touches no other source.
 
-A step that fails (rules §13) fails its source only: the server transactions it left are ended,
+A step that fails (rules §12) fails its source only: the server transactions it left are ended,
 the source's graphlets are removed and it is marked `failed` (the next build rebuilds it whole),
 and the other sources are built; `build` then raises `GraphletBuildError` naming each failed
 source. A lost connection ends the build at once (`ServerError`); its source stays `building`.
@@ -164,11 +164,11 @@ def _release(driver: neo4j.Driver, database: str, when: str) -> None:
     released = release_orphans(driver, database)
     if released:
         log.warning("graphlets: ended %d server transaction(s) %s that no client could finish and that "
-                    "held locks (rules §13)", len(released), when)
+                    "held locks (rules §12)", len(released), when)
 
 
 def _fail_source(run: _Run, failed: _StepFailed) -> str:
-    """rules §13: end what the failed step left on the server, remove the source's half-built
+    """rules §12: end what the failed step left on the server, remove the source's half-built
     graphlets and mark it `failed` (the next build rebuilds it whole); returns the one-line reason."""
     why = f"building its graphlets failed at step {failed.step}: {_server_message(failed.cause)}"
     try:

@@ -37,7 +37,7 @@ RELATIONSHIPS = (
 def properties_text(props: dict) -> str:
     """Properties as the fingerprint hashes them: keys sorted, lists in their stored order, floats
     exactly (Python writes the shortest text that reads back as the same double, so two floats that
-    differ in the last bit differ here; 1 and 1.0 differ too), rules §13 step 2."""
+    differ in the last bit differ here; 1 and 1.0 differ too), rules §12 step 2."""
     return json.dumps(props, sort_keys=True, default=str, allow_nan=True)
 
 

@@ -6,7 +6,7 @@
 // browser: ":params {source: null}"
 MATCH (e:Execution)
 WHERE $source IS NULL OR e.source = $source
-// Float sums add their terms in a fixed order (rules §13 step 2): a sum depends on its order, and
+// Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
 // the order a query plan meets rows in is not the data's.
 WITH e
 ORDER BY e.uid

@@ -8,7 +8,7 @@
 // first (graphlets.costs), so no execution's holders are gathered again here.
 MATCH (g:Graphlet)-[r:CONTAINS]->(e:Execution)
 WHERE ($source IS NULL OR g.source = $source) AND g.outcome <> 'open'
-// Float sums add their terms in a fixed order (rules §13 step 2): a sum depends on its order, and
+// Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
 // the order a query plan meets rows in is not the data's.
 WITH g, r, e
 ORDER BY g.uid, e.uid

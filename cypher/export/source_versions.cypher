@@ -1,5 +1,5 @@
 // name: source_versions
-// summary: What the analysis tables depend on, per source: load status (or `building graphlets` while a graphlet build runs or after one died, `graphlets failed` after one failed, rules §13), store sha256, and the store sha256 and settings its graphlets were built from (the export's change detector).
+// summary: What the analysis tables depend on, per source: load status (or `building graphlets` while a graphlet build runs or after one died, `graphlets failed` after one failed, rules §12), store sha256, and the store sha256 and settings its graphlets were built from (the export's change detector).
 // mode: read
 // returns: {source: string, status: string, sha256: string, graphlets_sha256: string, graphlets_settings: string}
 // browser: ":params {}"

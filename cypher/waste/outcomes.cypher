@@ -13,7 +13,7 @@ CALL (g) {
     MATCH (e)<-[:CONTAINS]-(h:Graphlet)
     RETURN count(h) AS holders
   }
-  // Summed in execution uid order (rules §13 step 2): a float sum depends on its order.
+  // Summed in execution uid order (rules §12 step 2): a float sum depends on its order.
   WITH e, holders
   ORDER BY e.uid
   RETURN reduce(total = 0.0, c IN collect(e.cost_s / holders) | total + c) AS avoidable_cost_s,

@@ -28,13 +28,13 @@ def build(
     A source that `mlprov sync` brought up to date is built incrementally: only the graphlets,
     chains and pipelines its changes reach (rules §11); every other one is built whole. A source
     whose build fails is named on stderr and marked for the next build; the others are built, and
-    the exit code is 1 (rules §13)."""
+    the exit code is 1 (rules §12)."""
     settings = GraphletSettings(open_window_ms=int(open_window_hours * MS_PER_HOUR), trainer_operator=trainer_operator)
     failure = None
     with connect() as (driver, database):
         try:
             report = build_graphlets(driver, database, settings, force=force, quiet=quiet)
-        except GraphletBuildError as exc:  # rules §13: the other sources were built; say so, then fail
+        except GraphletBuildError as exc:  # rules §12: the other sources were built; say so, then fail
             failure, report = exc, exc.report
     for source in report.built:
         typer.echo(f"{source}\tbuilt\t{report.seconds[source]:.1f}s\t{report.modes[source]} ({report.reasons[source]})")

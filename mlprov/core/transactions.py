@@ -1,4 +1,4 @@
-"""Find and end server transactions that no client can finish any more (rules §13).
+"""Find and end server transactions that no client can finish any more (rules §12).
 
 Neo4j 5.26 leaks the inner transaction of `CALL { ... } IN TRANSACTIONS` when that transaction fails
 on commit with a database error (a property value too large for an index is one): the statement

@@ -1,4 +1,4 @@
-"""scripts/graph_fingerprint.py compares properties exactly (rules §13 step 2): a float that differs
+"""scripts/graph_fingerprint.py compares properties exactly (rules §12 step 2): a float that differs
 in its last bit, an int where a float was, or a list in another order is another fingerprint."""
 
 from __future__ import annotations
