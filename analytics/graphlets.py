@@ -81,7 +81,8 @@ class GraphletBuildError(MlprovError):
 
 
 # A connection that is gone: nothing more can be built, and the source stays `building`.
-_CONNECTION_LOST = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)
+_CONNECTION_LOST = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                    neo4j.exceptions.DatabaseUnavailable)
 # What a server refuses or fails in one step (a value it cannot index, a type error, a deadlock):
 # that source fails, the others are built.
 _STEP_FAILED = (neo4j.exceptions.Neo4jError,)
@@ -172,7 +173,10 @@ def _fail_source(run: _Run, failed: _StepFailed) -> str:
     graphlets and mark it `failed` (the next build rebuilds it whole); returns the one-line reason."""
     why = f"building its graphlets failed at step {failed.step}: {_server_message(failed.cause)}"
     try:
-        _release(run.driver, run.database, f"after {run.source}'s failed step")
+        try:
+            _release(run.driver, run.database, f"after {run.source}'s failed step")
+        except _CONNECTION_LOST as exc:
+            raise _StepFailed("clean-up", exc) from exc
         run.step("clear")
         run.step("mark_failed", error=why)
         why += "; its graphlets were removed and the next `mlprov graphlets build` rebuilds it"
