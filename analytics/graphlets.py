@@ -162,7 +162,12 @@ def _server_message(exc: Exception) -> str:
 
 
 def _release(driver: neo4j.Driver, database: str, when: str) -> None:
-    released = release_orphans(driver, database)
+    try:
+        released = release_orphans(driver, database)
+    except neo4j.exceptions.ClientError as exc:  # a user not allowed to list or end transactions
+        log.warning("graphlets: could not look for server transactions left holding locks %s (%s)",
+                    when, _server_message(exc))
+        return
     if released:
         log.warning("graphlets: ended %d server transaction(s) %s that no client could finish and that "
                     "held locks (rules §12)", len(released), when)
