@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -155,7 +156,7 @@ def test_the_registry_has_write_queries_for_analyze_to_refuse():
 
 @pytest.mark.parametrize("name", WRITE_QUERIES)
 def test_analyze_refuses_every_write_query_before_connecting(monkeypatch, capsys, offline, name):
-    """rules §12: analyze runs read queries only. NEO4J_URI is unreachable, so a refusal that came
+    """rules §11: analyze runs read queries only. NEO4J_URI is unreachable, so a refusal that came
     from a failed connection would say so instead."""
     code, out, err = invoke(monkeypatch, capsys, "analyze", name, "-p", "source=s")
     assert code == 2 and out == ""
@@ -173,3 +174,16 @@ def test_the_analytics_runner_refuses_a_write_query_before_connecting(offline):
 
     with pytest.raises(UsageError, match="source_delete is a write query"):
         runner.run("source_delete", source="s")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_an_atomic_write_gets_the_mode_the_umask_gives(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "table.csv", lambda path: path.write_text("a\n", encoding="utf-8"))
+        with open(tmp_path / "plain.csv", "w", encoding="utf-8") as plain:
+            plain.write("a\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == (tmp_path / "plain.csv").stat().st_mode & 0o777
