@@ -120,7 +120,7 @@ def test_replace_killed_while_deleting_is_stuck_then_rerun_gives_a_clean_load(se
     assert killed_at["n"] - settled["n"] <= int(BATCH), (killed_at, settled)
     _assert_stuck_and_refused(target, source, tmp_path)
 
-    rerun = _cli(target, "load", "--replace", str(big_store), "--batch-size", BATCH, "--quiet")
+    rerun = _cli(target, "load", "--replace", str(big_store), "--quiet")
     assert rerun.returncode == 0, rerun.stderr
     assert _one(target, SOURCE, source=source)["status"] == "loaded"
     assert _fingerprint(target) == clean
@@ -141,7 +141,7 @@ def test_replace_whose_server_stops_while_deleting_says_the_truth_then_rerun_giv
     assert 0 < _one(target, NODES, source=source)["old"] < total
     _assert_stuck_and_refused(target, source, tmp_path)
 
-    rerun = _cli(target, "load", "--replace", str(big_store), "--batch-size", BATCH, "--quiet")
+    rerun = _cli(target, "load", "--replace", str(big_store), "--quiet")
     assert rerun.returncode == 0, rerun.stderr
     assert _one(target, SOURCE, source=source)["status"] == "loaded"
     assert _fingerprint(target) == clean
