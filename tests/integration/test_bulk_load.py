@@ -206,7 +206,7 @@ def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empt
     import psutil
 
     server = empty_bulk.server
-    corpus = generate(tmp_path / "killed_bulk.sqlite", pipelines=8, days=60, seed=9, progress=None).store
+    corpus = generate(tmp_path / "killed_bulk.sqlite", pipelines=4, days=30, seed=9, progress=None).store
     command = [sys.executable, "-m", "mlprov", "load", "--bulk", str(corpus)]
     loading = subprocess.Popen(command, env=empty_bulk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
