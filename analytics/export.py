@@ -11,7 +11,7 @@
 - While a source is loading or syncing (status not `loaded`) or its graphlets are being built,
   nothing is written: GraphBusyError (exit code 4) while that work is alive, SourceStuckError (exit
   code 5, naming the source and how to finish it) when the load or sync that marked it died
-  (rules §11);
+  (rules §12);
   if the sources change while tables are being written, the files written are complete but not
   recorded, so the next run refreshes them, and the run ends with GraphBusyError too.
 """
@@ -62,7 +62,7 @@ class GraphBusyError(MlprovError):
 
 class SourceStuckError(MlprovError):
     """A source is marked `loading` or `syncing` by work that died: no run resolves it by itself, so a
-    scheduler must alert (rules §11)."""
+    scheduler must alert (rules §12)."""
 
     exit_code = EXIT_STUCK
 
@@ -73,7 +73,7 @@ _FINISH = {"loading": "mlprov load {location} (or --replace)", "syncing": "mlpro
 
 def check_sources(driver: neo4j.Driver, database: str, versions: list[list], doing: str,
                   taken_over: Iterable[str] = ()) -> None:
-    """Refuse to go on while a source is not `loaded` (rules §11): SourceStuckError (exit code 5)
+    """Refuse to go on while a source is not `loaded` (rules §12): SourceStuckError (exit code 5)
     naming every source that work which died left `loading` or `syncing`, else GraphBusyError (exit
     code 4) while a load, sync or graphlet build is in progress. Sources in `taken_over` are the
     caller's to finish (a refresh's own sources)."""
@@ -208,7 +208,7 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     if _source_versions(driver, database) != versions:
         raise GraphBusyError("the sources changed during the export; the tables written will be "
                              "refreshed by the next run")
-    if pending:  # an export with nothing to do writes nothing, its manifest included (rules §11)
+    if pending:  # an export with nothing to do writes nothing, its manifest included (rules §12)
         state["tables"].update(pending)
         _write_state(output, state)
     result.seconds = time.perf_counter() - started

@@ -1,7 +1,12 @@
 """Build model graphlets with the stored queries of cypher/graphlets/, source by source.
 
-Incremental: only sources whose store was (re)loaded since their last build, or whose build
-settings changed, are rebuilt; a rebuild replaces that source's graphlets and touches no other.
+Only sources whose store changed since their last build, or whose build settings changed, are
+built (`graphlets.pending` says which and why). A source that a sync brought up to date (`store
+synced`) is built incrementally (rules §11): the `scope_*` queries work out, from what the sync
+marked `Changed`, which artifacts, graphlets, chains and pipelines the change reaches, and the
+build steps run on those only. Every other reason (never built, settings changed, the last build
+did not finish, `--force`) rebuilds the source whole. Both run the same steps (`BUILD_STEPS`), each
+given either a scope (lists of uids) or none (the whole source); a rebuild touches no other source.
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import neo4j
 
@@ -20,7 +27,10 @@ from mlprov.core.settings import GraphletSettings
 
 log = logging.getLogger(__name__)
 
-BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive")
+BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "absorb_changes")
+# The one reason of graphlets.pending that an incremental build serves; every other one is a full build.
+SYNCED = "store synced"
+FULL, INCREMENTAL = "full", "incremental"
 
 
 def fingerprint(settings: GraphletSettings) -> str:
@@ -46,8 +56,13 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-    step_seconds: dict[str, float] = field(default_factory=dict)  # summed over sources
+    # Per stored query (build steps and the incremental build's scope_* reads), summed over sources.
+    step_seconds: dict[str, float] = field(default_factory=dict)
     graphlets: int = 0
+    modes: dict[str, str] = field(default_factory=dict)  # source -> full | incremental
+    reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was built
+    # source -> how much each step of an incremental build covered (see Scopes.counts)
+    touched: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None = None,
@@ -63,27 +78,197 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
             log.warning("graphlets: skipping source %r: %s", source, reason)
             continue
         started = time.monotonic()
-        queries.execute(driver, database, "graphlets.mark_building", source=source)
-        for step in BUILD_STEPS:
-            step_started = time.monotonic()
-            # Each step gets the settings its header declares, and the source.
-            queries.execute(driver, database, f"graphlets.{step}", settings, source=source)
-            step_seconds = time.monotonic() - step_started
-            report.step_seconds[step] = report.step_seconds.get(step, 0.0) + step_seconds
-            if not quiet:
-                log.info("graphlets: %s: %s done in %.1fs", source, step, step_seconds)
-        # A full build has taken in whatever a sync marked; a build killed before mark_built
-        # leaves the source `building`, so the next one rebuilds it fully without the marks.
-        queries.execute(driver, database, "graphlets.absorb_changes", source=source)
+        mode = INCREMENTAL if reason == SYNCED else FULL
+        run = _Run(driver, database, settings, source, report, quiet)
+        # From here until mark_built the source says `building`: a build that dies half-way is
+        # redone whole by the next one, which also absorbs the Changed marks left behind.
+        run.step("mark_building")
+        trace_end, built_trace_end = run.read("scope_trace_end")[0]
+        if mode == INCREMENTAL:
+            scopes = _incremental(run, trace_end, built_trace_end)
+            report.touched[source] = scopes.counts()
+        else:
+            for step in BUILD_STEPS:
+                run.step(step, **({"trace_end": trace_end} if step == "outcomes" else {}))
         _, counted = queries.execute(driver, database, "graphlets.count", source=source)
         n = counted[0][0]
         seconds = time.monotonic() - started
-        queries.execute(driver, database, "graphlets.mark_built", source=source,
-                        fingerprint=fingerprint(settings),
-                        facts={"graphlets": n, "graphlets_seconds": round(seconds, 3)})
+        run.step("mark_built", fingerprint=fingerprint(settings),
+                 facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
         report.built.append(source)
         report.seconds[source] = seconds
+        report.modes[source] = mode
+        report.reasons[source] = reason
         report.graphlets += n
         if not quiet:
-            log.info("graphlets: %s: %d graphlets (%s) in %.1fs", source, n, reason, seconds)
+            log.info("graphlets: %s: %d graphlets (%s: %s build) in %.1fs", source, n, reason, mode, seconds)
     return report
+
+
+class _Run:
+    """One source's build: runs stored queries with the source and settings, and times each."""
+
+    def __init__(self, driver: neo4j.Driver, database: str, settings: GraphletSettings, source: str,
+                 report: BuildReport, quiet: bool):
+        self.driver, self.database, self.settings, self.source = driver, database, settings, source
+        self.report, self.quiet = report, quiet
+
+    def _execute(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
+        query = queries.registry().get(f"graphlets.{name}")
+        if "source" in query.params:
+            params = {"source": self.source, **params}
+        started = time.monotonic()
+        # Each query gets the settings its header declares, and the source.
+        _, rows = queries.execute(self.driver, self.database, query.name, self.settings, **params)
+        seconds = time.monotonic() - started
+        self.report.step_seconds[name] = self.report.step_seconds.get(name, 0.0) + seconds
+        if not self.quiet:
+            log.info("graphlets: %s: %s done in %.1fs", self.source, name, seconds)
+        return rows
+
+    def step(self, name: str, **params: Any) -> None:
+        self._execute(name, params)
+
+    def read(self, name: str, **params: Any) -> list[list[Any]]:
+        return self._execute(name, params)
+
+
+@dataclass
+class Scopes:
+    """What an incremental build gave each step (uids), for the report."""
+
+    artifacts: list[str] = field(default_factory=list)       # creators
+    removed: list[str] = field(default_factory=list)         # clear: graphlets gone for good
+    rebuilt: list[str] = field(default_factory=list)         # clear + members: graphlets made (again)
+    chains: list[dict] = field(default_factory=list)         # chain
+    links: list[str] = field(default_factory=list)           # links
+    outcomes: list[str] = field(default_factory=list)        # outcomes
+    cost_executions: list[str] = field(default_factory=list) # costs, shares
+    cost_graphlets: list[str] = field(default_factory=list)  # costs, sums
+    derived: list[str] = field(default_factory=list)         # derive, graphlets
+    pipelines: list[str] = field(default_factory=list)       # derive, DAG edges
+
+    def counts(self) -> dict[str, int]:
+        counts = {name: len(value) for name, value in asdict(self).items()}
+        counts["graphlets"] = len(set(self.removed) | set(self.rebuilt) | set(self.links) | set(self.outcomes)
+                                  | set(self.cost_graphlets) | set(self.derived))
+        return counts
+
+
+def _since(starts: Iterable[int | None]) -> int | None:
+    """Where a chain must be numbered again from: its earliest changed start; the whole chain
+    (None) when a graphlet without a start time is among them (those sort last, after every time)."""
+    starts = list(starts)
+    return None if any(s is None for s in starts) else min(starts)
+
+
+def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) -> Scopes:
+    """Absorb what a sync marked Changed (rules §11): every scope follows from the marks and from
+    what the steps before it wrote, and each step runs on its scope only."""
+    scopes = Scopes()
+    source = run.source
+
+    # rules §3 step 2: creators of the artifacts a new or changed OUTPUT event (or a deleted
+    # execution) may have given another creator.
+    before = {artifact: creator for artifact, creator, _ in run.read("scope_artifacts")}
+    scopes.artifacts = sorted(before)
+    run.step("creators", artifacts=scopes.artifacts)
+    moved = sorted(artifact for artifact, creator, creator_changed in run.read("scope_artifacts")
+                   if creator != before.get(artifact) or creator_changed)
+
+    # Graphlets whose members may differ, and the Trainers that anchor graphlets now.
+    dirty = {graphlet for graphlet, _ in run.read("scope_graphlets", artifacts=moved)}
+    old = _members(run, dirty)
+    trainers = {row[0]: row for row in run.read(
+        "scope_trainers", trainers=sorted({facts["trainer"] for facts in old.values() if facts["trainer"]}))}
+    live = {trainer: row for trainer, row in trainers.items() if row[1]}
+    rebuilt = {f"{source}:g:{row[5]}" for row in live.values()}
+    # A live Trainer's graphlet is always among the dirty ones (its Trainer is a changed member);
+    # should one not be, it is rebuilt too rather than left beside a second one.
+    extra = _members(run, rebuilt - dirty)
+    old.update(extra)
+    dirty |= set(extra)
+    removed = dirty - rebuilt
+    scopes.removed, scopes.rebuilt = sorted(removed), sorted(rebuilt)
+
+    # rules §3 step 8: each chain that gains, loses or rebuilds a graphlet is numbered again from
+    # the earliest of them (old starts of what goes, new starts of what comes).
+    starts: dict[tuple[str, str], list[int | None]] = {}
+    for facts in old.values():
+        starts.setdefault((facts["pipeline"], facts["trainer_node"]), []).append(facts["started_at"])
+    for row in live.values():
+        starts.setdefault((row[2], row[3]), []).append(row[4])
+    scopes.chains = [{"pipeline": pipeline, "trainer_node": node, "since": _since(chain_starts)}
+                     for (pipeline, node), chain_starts in sorted(starts.items())]
+    chain_before = _chain_state(run, scopes.chains)
+
+    run.step("clear", graphlets=sorted(dirty))
+    run.step("members", trainers=sorted(live))
+    run.step("chain", chains=scopes.chains)
+    chain_after = _chain_state(run, scopes.chains)
+    last_changed = {g for g, state in chain_after.items() if g in rebuilt or chain_before.get(g, (None,) * 3)[1] != state[1]}
+    previous_changed = {g for g, state in chain_after.items() if chain_before.get(g, (None,) * 3)[2] != state[2]}
+    after_rebuilt = {g for g, state in chain_after.items() if state[2] in rebuilt}
+
+    # rules §3 step 4 and rules §3 step 6: links from the rebuilt graphlets and into them (from
+    # graphlets that linked to what was rebuilt or removed).
+    linked_to_old = {f for facts in old.values() for f in facts["linked_from"]}
+    scopes.links = sorted((rebuilt | linked_to_old) - removed)
+    run.step("links", graphlets=scopes.links)
+
+    # rules §3 step 9: outcomes of the rebuilt graphlets, of those that became or stopped being
+    # last of their chain, of last graphlets the moved trace end brings into or out of the open
+    # window, and of holders of a changed PushedModel or blessing.
+    window = set()
+    if trace_end is not None and built_trace_end is not None and trace_end != built_trace_end:
+        window = {row[0] for row in run.read("scope_window", trace_end=trace_end, built_trace_end=built_trace_end)}
+    pushes = {row[0] for row in run.read("scope_outcomes")}
+    scopes.outcomes = sorted((rebuilt | last_changed | window | pushes) - removed)
+    run.step("outcomes", graphlets=scopes.outcomes, trace_end=trace_end)
+
+    # rules §3 step 10: shares of every execution whose holders changed (or whose cost did), on
+    # all their links; sums of every graphlet holding one, and of the rebuilt ones.
+    new = _members(run, rebuilt)
+    shared: set[str] = set()
+    for graphlet in removed:
+        shared |= set(old[graphlet]["executions"])
+    for graphlet, facts in new.items():
+        was = old.get(graphlet)
+        now = set(facts["executions"])
+        if was is None or (was["started_at"], was["trainer_id"]) != (facts["started_at"], facts["trainer_id"]):
+            shared |= now | set(was["executions"] if was else ())
+        else:
+            shared |= now ^ set(was["executions"])
+        shared |= set(facts["changed"])
+    scopes.cost_executions = sorted(shared | {e for facts in new.values() for e in facts["executions"]})
+    holders = {row[0] for row in run.read("scope_holders", executions=sorted(shared))} if shared else set()
+    scopes.cost_graphlets = sorted(rebuilt | holders)
+    run.step("costs", executions=scopes.cost_executions, graphlets=scopes.cost_graphlets)
+
+    # Derived facts: the rebuilt graphlets, those after them or after another graphlet now, and
+    # those whose input spans a sync changed (with the graphlet after each); the DAG edges of every
+    # pipeline with a changed execution.
+    spans = run.read("scope_spans")
+    changed_spans = {row[0] for row in spans} | {row[1] for row in spans if row[1]}
+    scopes.derived = sorted((rebuilt | previous_changed | after_rebuilt | changed_spans) - removed)
+    scopes.pipelines = [row[0] for row in run.read("scope_pipelines")]
+    run.step("derive", graphlets=scopes.derived, pipelines=scopes.pipelines)
+    run.step("absorb_changes")
+    return scopes
+
+
+def _members(run: _Run, graphlets: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """scope_members of the listed graphlets that exist, by uid."""
+    graphlets = sorted(graphlets)
+    if not graphlets:
+        return {}
+    keys = ("graphlet", "pipeline", "trainer_node", "started_at", "trainer_id", "trainer", "executions",
+            "changed", "linked_from")
+    return {row[0]: dict(zip(keys, row)) for row in run.read("scope_members", graphlets=graphlets)}
+
+
+def _chain_state(run: _Run, chains: list[dict]) -> dict[str, tuple]:
+    """Per graphlet of the chains' renumbered parts: (chain_index, chain_last, previous graphlet)."""
+    if not chains:
+        return {}
+    return {row[0]: tuple(row[1:]) for row in run.read("scope_chains", chains=chains)}

@@ -29,14 +29,14 @@ def run_query(driver: neo4j.Driver, database: str, name: str, **params: Any) -> 
     return queries.run_df(driver, database, query.name, settings, **params)
 
 
-# Who runs the write queries of each namespace (rules §11).
+# Who runs the write queries of each namespace (rules §12).
 _OWNERS = {"graphlets": "mlprov graphlets build", "load": "mlprov load", "sync": "mlprov sync",
            "schema": "mlprov load and mlprov graphlets build"}
 
 
 def analysis(name: str) -> queries.StoredQuery:
     """The stored read query `name`; a write or schema query is refused (UsageError, exit code 2):
-    analyses only read, and write queries run only through the commands that own them (rules §11)."""
+    analyses only read, and write queries run only through the commands that own them (rules §12)."""
     query = queries.registry().get(name)
     if not query.read_only:
         owner = _OWNERS.get(query.name.split(".", 1)[0], "the mlprov command that owns it")

@@ -80,7 +80,7 @@ class Marking:
 @contextmanager
 def neo4j_connection_kept(location: str, source: str, doing: str, command: str) -> Iterator[Marking]:
     """Turn a lost Neo4j connection into one line that says, truthfully, what state the source is in
-    and how to finish the work (rules §11)."""
+    and how to finish the work (rules §12)."""
     marking = Marking(doing)
     try:
         yield marking
@@ -130,7 +130,7 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
     The source is marked `loading` (with this worker and a heartbeat) before anything of it is
     deleted or written; an earlier load's nodes are then cleared in small transactions, and only then
     is the store written. A load cut off at any point leaves the source `loading`, never `loaded`
-    with part of its nodes, and the next load finishes it (rules §11)."""
+    with part of its nodes, and the next load finishes it (rules §12)."""
     where = store.identity.location
     state = state or read_state(store)
     apply_schema(driver, database)
@@ -178,7 +178,7 @@ def clear_source(driver: neo4j.Driver, database: str, source: str, batch_size: i
 
 
 def refuse_if_in_progress(existing: dict | None, where: str, source: str) -> None:
-    """Refuse to touch a source that another live process is loading or syncing (rules §11); a
+    """Refuse to touch a source that another live process is loading or syncing (rules §12); a
     source whose load or sync died is taken over."""
     if existing and existing["status"] in ("loading", "syncing") and existing["worker"] != this_worker() \
             and alive(existing["worker"], existing["heartbeat_age_ms"]):

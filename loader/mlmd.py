@@ -206,7 +206,8 @@ def id_groups(ids: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
         yield tuple(ordered[start:start + size])
 
 
-def _main_chunks(store: Store, select: str, key: str, ids: Iterable[int] | None) -> Iterator[tuple[list[tuple], _Owners]]:
+def _main_chunks(store: Store, select: str, key: str,
+                 ids: Iterable[int] | None) -> Iterator[tuple[list[tuple], _Owners]]:
     """The rows of `select` (which returns `key` first) in `key` order, a chunk at a time, each with
     the owners its side rows are read for: every row when `ids` is None, else only those ids."""
     if ids is None:

@@ -143,7 +143,7 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
                            quiet)
         queries.execute(driver, database, "sync.remove_empty_pipelines", source=source)
 
-        counts = graph_counts(driver, database, source)
+        counts = repaired.counts
         nodes = sum(counts[table] for table in NODE_TABLES)
         relationships = sum(counts[table] for table in LINK_TABLES)
         finished = datetime.now(timezone.utc)
@@ -233,6 +233,7 @@ class _Repaired:
     deleted: Counter = field(default_factory=Counter)
     compared: list[str] = field(default_factory=list)
     rows_read: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # the graph's rows per MLMD table, at the end
 
 
 @dataclass
@@ -269,19 +270,22 @@ def _repair(store: mlmd.Store, source: str, driver: neo4j.Driver, database: str,
     if delta_skipped:
         # Rows the delta re-read were skipped: the previous tally may hold them already.
         recount()
-    differing = tables_that_differ(NODE_TABLES, store_counts, graph_counts(driver, database, source), {})
+    # Counting the graph walks the whole source: done again only after a repair wrote something.
+    in_graph = graph_counts(driver, database, source)
+    differing = tables_that_differ(NODE_TABLES, store_counts, in_graph, {})
     if differing:
         _apply_diffs(store, source, driver, database, differing, repaired, operators, batch_size, quiet)
         recount()
-    differing = tables_that_differ(LINK_TABLES, store_counts, graph_counts(driver, database, source),
-                                   repaired.skipped)
+        in_graph = graph_counts(driver, database, source)
+    differing = tables_that_differ(LINK_TABLES, store_counts, in_graph, repaired.skipped)
     if differing and not recounted:
         recount()
-        differing = tables_that_differ(LINK_TABLES, store_counts, graph_counts(driver, database, source),
-                                       repaired.skipped)
+        differing = tables_that_differ(LINK_TABLES, store_counts, in_graph, repaired.skipped)
     if differing:
         _apply_diffs(store, source, driver, database, differing, repaired, operators, batch_size, quiet)
         recount()
+        in_graph = graph_counts(driver, database, source)
+    repaired.counts = in_graph
     return repaired
 
 
@@ -313,7 +317,8 @@ def _apply_diffs(store: mlmd.Store, source: str, driver: neo4j.Driver, database:
                           for event, execution in diff.extra]
         elif table == "ParentContext":
             reread.ids["parent_links_of"] |= {child for child, _ in diff.missing}
-            deletions += [(DELETED_PARENT_CONTEXTS, {"child": uid(source, "c", child), "parent": uid(source, "c", parent)})
+            deletions += [(DELETED_PARENT_CONTEXTS,
+                           {"child": uid(source, "c", child), "parent": uid(source, "c", parent)})
                           for child, parent in diff.extra]
         else:
             owner_kind, part = ("a", DELETED_ATTRIBUTIONS) if table == "Attribution" else ("e", DELETED_ASSOCIATIONS)

@@ -10,7 +10,7 @@ Only for the local server's empty database: the importer replaces the whole data
 importing, the empty database's folders are moved aside, so that an import that fails (the
 importer leaves a half-written store behind) is undone by moving them back.
 
-A bulk load killed outright (rules §11) cannot undo anything itself: its importer dies with it
+A bulk load killed outright (rules §12) cannot undo anything itself: its importer dies with it
 (the kernel kills it when its parent dies), and the next bulk load undoes the rest before it
 starts: from the notes the dead one left in its folder under `import/` (its owner, the importer's
 process, the database folders it moved aside) it kills an importer still running, puts the database

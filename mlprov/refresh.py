@@ -5,7 +5,7 @@ a cron tick that starts while the last one still runs exits at once.
 Exit codes are the export's: 0 done (or nothing to do), 1 failure, 2 usage, 3 another run holds
 the lock, 4 a source is being loaded or synced elsewhere (nothing is written; the next tick tries
 again), 5 a source that is not among its own was left `loading` or `syncing` by work that died
-(alert: it names the source and what finishes it; rules §11). Its own sources left so are finished
+(alert: it names the source and what finishes it; rules §12). Its own sources left so are finished
 by their sync. A refresh that is killed leaves a note in the folder (`.mlprov-refresh.json`) naming the
 sources it was working on; the next refresh takes their unfinished state (`syncing`, a build that
 did not finish) as its own and finishes it, where it would otherwise exit with 4.
@@ -71,7 +71,7 @@ def _statuses(driver: neo4j.Driver, database: str) -> list[list]:
 
 def _stuck_among(driver: neo4j.Driver, database: str, sources: list[str]) -> set[str]:
     """The sources of this refresh that a load or sync which died left `loading` or `syncing`: its
-    sync finishes them (a full load, or a sync from the old watermarks), rules §11."""
+    sync finishes them (a full load, or a sync from the old watermarks), rules §12."""
     _, rows = queries.execute(driver, database, "export.source_activity")
     return {source for source, status, worker, age_ms, _ in rows
             if source in sources and status in ("loading", "syncing") and not alive(worker, age_ms)}

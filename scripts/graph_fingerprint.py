@@ -43,10 +43,11 @@ def _source_of(labels: list[str], props: dict) -> str:
     return str(props.get("name") if "Source" in labels else props.get("source"))
 
 
-def fingerprint(driver, database: str, *, marks: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Per source (and `*` for all) a digest of its nodes and relationships; `marks` keeps the
-    `Changed` labels, `ignore` leaves out more Source properties (a test comparing two stores with
-    equal rows but other bytes leaves out their file digests)."""
+def elements(driver, database: str, *, marks: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Per source, one line per node and relationship (what the fingerprint hashes), sorted: two
+    graphs have the same fingerprint exactly when these agree, and a difference reads from them.
+    `marks` keeps the `Changed` labels, `ignore` leaves out more Source properties (a test comparing
+    two stores with equal rows but other bytes leaves out their file digests)."""
     left_out = RUN_FACTS | set(ignore)
     keys: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -66,11 +67,16 @@ def fingerprint(driver, database: str, *, marks: bool = False, ignore: frozenset
             source = sources[record["a"]]
             lines[source].append(" ".join(("R", keys[record["a"]], record["type"], keys[record["b"]],
                                            json.dumps(dict(record["props"]), sort_keys=True, default=str))))
+    return {source: sorted(found) for source, found in sorted(lines.items())}
+
+
+def fingerprint(driver, database: str, *, marks: bool = False, ignore: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Per source (and `*` for all) a digest of its nodes and relationships (`elements`)."""
     result = {}
     whole = hashlib.sha256()
-    for source in sorted(lines):
-        digest = hashlib.sha256("\n".join(sorted(lines[source])).encode()).hexdigest()
-        result[source] = f"{digest[:16]} ({len(lines[source])} elements)"
+    for source, found in elements(driver, database, marks=marks, ignore=ignore).items():
+        digest = hashlib.sha256("\n".join(found).encode()).hexdigest()
+        result[source] = f"{digest[:16]} ({len(found)} elements)"
         whole.update(f"{source} {digest}\n".encode())
     result["*"] = whole.hexdigest()[:16]
     return result

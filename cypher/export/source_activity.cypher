@@ -1,5 +1,5 @@
 // name: source_activity
-// summary: The sources that are not `loaded`, with the worker that marked each and the age of its heartbeat on the server's clock, so exports tell work in progress from a stuck source (rules §11).
+// summary: The sources that are not `loaded`, with the worker that marked each and the age of its heartbeat on the server's clock, so exports tell work in progress from a stuck source (rules §12).
 // mode: read
 // returns: {source: string, status: string, worker: string, heartbeat_age_ms: int, location: string}
 // internal: true

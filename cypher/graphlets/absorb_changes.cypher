@@ -1,5 +1,5 @@
 // name: absorb_changes
-// summary: Remove the Changed marks a sync left on one source's nodes, once a build has taken every change into account (rules §10).
+// summary: Remove the Changed marks a sync left on one source's nodes, once a build has taken every change into account (rules §11).
 // mode: write
 // params: {source: {type: string, doc: source name}}
 // internal: true

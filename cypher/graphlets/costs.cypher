@@ -1,11 +1,20 @@
 // name: costs
-// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10).
+// summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10); for listed executions and graphlets only when given.
 // mode: write
-// params: {source: {type: string, doc: source name}}
+// params: {source: {type: string, doc: source name}, executions: {type: list, default: null, doc: uids of the member executions whose shares to compute again (null for every execution of the source)}, graphlets: {type: list, default: null, doc: uids of the graphlets whose costs to sum again (null for every graphlet of the source)}}
 // Per member execution, once: its share when split over every graphlet that holds it, and
 // which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
-MATCH (e:Execution)
-WHERE e.source = $source
+CALL () {
+  UNWIND CASE WHEN $executions IS NULL THEN [$source] ELSE [] END AS whole
+  MATCH (e:Execution)
+  WHERE e.source = whole
+  RETURN e
+  UNION ALL
+  UNWIND coalesce($executions, []) AS uid
+  MATCH (e:Execution {uid: uid})
+  WHERE e.source = $source
+  RETURN e
+}
 CALL (e) {
   MATCH (e)<-[r:CONTAINS]-(h:Graphlet)
   WITH r, h
@@ -19,8 +28,17 @@ CALL (e) {
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // graphlets. (Not above: setting the links' properties locks their graphlets, which executions
 // share, and two concurrent batches deadlocked at L.)
-MATCH (g:Graphlet)
-WHERE g.source = $source
+CALL () {
+  UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
+  MATCH (g:Graphlet)
+  WHERE g.source = whole
+  RETURN g
+  UNION ALL
+  UNWIND coalesce($graphlets, []) AS uid
+  MATCH (g:Graphlet {uid: uid})
+  WHERE g.source = $source
+  RETURN g
+}
 CALL (g) {
   // Summed in MLMD id order: floating-point sums depend on their order, and the order the store
   // keeps links in is not the data's (two loads of one store, or a full and an incremental

@@ -1,16 +1,28 @@
 // name: outcomes
-// summary: Decide each graphlet's outcome, the first that applies: failed (Trainer FAILED or CANCELED), pushed (a COMPLETE member Pusher pushed), open (last of its chain, started within the open window of the trace end, unfinished), failed (Trainer never finished), not_blessed, blessed_not_pushed, not_pushed (rules §3 step 9).
+// summary: Decide each graphlet's outcome (or each listed one's), the first that applies: failed (Trainer FAILED or CANCELED), pushed (a COMPLETE member Pusher pushed), open (last of its chain, started within the open window of the trace end, unfinished), failed (Trainer never finished), not_blessed, blessed_not_pushed, not_pushed (rules §3 step 9).
 // mode: write
-// params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}}
+// params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}, graphlets: {type: list, default: null, doc: uids of the graphlets to decide again (null for every graphlet of the source)}, trace_end: {type: int, default: null, doc: the source's trace end (ms) when the caller has it (null to compute it here)}}
 // Two batches at a time (the project's machines have 2 cores): each batch writes only its own
 // graphlets' outcome, so concurrent batches never wait on each other's locks.
 CALL () {
+  UNWIND CASE WHEN $trace_end IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (e:Execution)
-  WHERE e.source = $source
-  RETURN max(coalesce(e.ended_at, e.created_at)) AS trace_end
+  WHERE e.source = whole
+  RETURN max(coalesce(e.ended_at, e.created_at)) AS computed_end
 }
-MATCH (g:Graphlet)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
-WHERE g.source = $source
+WITH coalesce($trace_end, computed_end) AS trace_end
+CALL () {
+  UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
+  MATCH (g:Graphlet)
+  WHERE g.source = whole
+  RETURN g
+  UNION ALL
+  UNWIND coalesce($graphlets, []) AS uid
+  MATCH (g:Graphlet {uid: uid})
+  WHERE g.source = $source
+  RETURN g
+}
+MATCH (g)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
 CALL (g, t, trace_end) {
   WITH g, t, trace_end,
        EXISTS {

@@ -1,5 +1,5 @@
 // name: heartbeat
-// summary: Refresh the heartbeat of a source that this worker is loading or syncing (the server's clock), so exports tell it from a stuck source (rules §11).
+// summary: Refresh the heartbeat of a source that this worker is loading or syncing (the server's clock), so exports tell it from a stuck source (rules §12).
 // mode: write
 // params: {source: {type: string, doc: source name}, worker: {type: string, doc: the worker that marked it (JSON)}}
 // internal: true

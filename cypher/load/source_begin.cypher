@@ -1,5 +1,5 @@
 // name: source_begin
-// summary: Mark a source as being loaded, before anything of it is deleted or written: its facts are the new store's only (an older load's facts and its graphlets' go), with this worker and its first heartbeat (rules §11).
+// summary: Mark a source as being loaded, before anything of it is deleted or written: its facts are the new store's only (an older load's facts and its graphlets' go), with this worker and its first heartbeat (rules §12).
 // mode: write
 // params: {source: {type: string, doc: source name}, facts: {type: map, doc: load-time facts}, worker: {type: string, doc: the loading process (JSON)}}
 MERGE (s:Source {name: $source})

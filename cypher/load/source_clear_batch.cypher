@@ -1,5 +1,5 @@
 // name: source_clear_batch
-// summary: Remove up to `limit` of one source's nodes (graphlets first, then provenance) with their relationships, in one small transaction; run again until it removes none. The Source node stays, marked `loading`, so a clear that is cut off is resumed by the next load (rules §11).
+// summary: Remove up to `limit` of one source's nodes (graphlets first, then provenance) with their relationships, in one small transaction; run again until it removes none. The Source node stays, marked `loading`, so a clear that is cut off is resumed by the next load (rules §12).
 // mode: write
 // params: {source: {type: string, doc: source name}, limit: {type: int, doc: nodes per transaction}}
 // returns: {removed: int}

@@ -1,5 +1,5 @@
 // name: source_get
-// summary: The Source node of a store, if it was loaded: its status, what it recorded of its store (rules §10) and, while it is loading or syncing, the worker and the age of its heartbeat (rules §11).
+// summary: The Source node of a store, if it was loaded: its status, what it recorded of its store (rules §10) and, while it is loading or syncing, the worker and the age of its heartbeat (rules §12).
 // mode: read
 // params: {source: {type: string, doc: source name}}
 // returns: {name: string, status: string, kind: string, location: string, path: string, sha256: string, version: string, schema_version: int, watermarks: string, identity: string, n_nodes: int, n_relationships: int, skipped_reasons: list, worker: string, heartbeat_age_ms: int}

@@ -1,5 +1,5 @@
 // name: unfinished_only
-// summary: Whether every node of the database belongs to a source whose load never finished (`loading`), and which those sources are with their workers and heartbeat ages: a bulk import treats such a database, a killed import's leftovers, as empty when no live worker holds them (rules §11).
+// summary: Whether every node of the database belongs to a source whose load never finished (`loading`), and which those sources are with their workers and heartbeat ages: a bulk import treats such a database, a killed import's leftovers, as empty when no live worker holds them (rules §12).
 // mode: read
 // returns: {source: string, worker: string, heartbeat_age_ms: int, others: int}
 // internal: true

@@ -17,3 +17,5 @@ CREATE INDEX context_source IF NOT EXISTS FOR (c:Context) ON (c.source);
 CREATE INDEX graphlet_source IF NOT EXISTS FOR (g:Graphlet) ON (g.source);
 CREATE INDEX graphlet_outcome IF NOT EXISTS FOR (g:Graphlet) ON (g.outcome);
 CREATE INDEX graphlet_chain IF NOT EXISTS FOR (g:Graphlet) ON (g.source, g.pipeline, g.trainer_node);
+CREATE INDEX graphlet_source_started IF NOT EXISTS FOR (g:Graphlet) ON (g.source, g.started_at);
+CREATE INDEX graphlet_chain_started IF NOT EXISTS FOR (g:Graphlet) ON (g.source, g.pipeline, g.trainer_node, g.started_at);

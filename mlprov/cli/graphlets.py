@@ -18,17 +18,20 @@ app = typer.Typer(help="Model graphlets: build them from the loaded provenance."
 
 @app.command()
 def build(
-    force: Annotated[bool, typer.Option(help="Rebuild every loaded source, not only new or changed ones.")] = False,
+    force: Annotated[bool, typer.Option(help="Rebuild every loaded source whole, not only new or changed ones (a synced source is otherwise built incrementally).")] = False,
     open_window_hours: Annotated[float, typer.Option(help="A chain's last graphlet this close to the trace end may be `open`.")] = DEFAULTS.open_window_ms / MS_PER_HOUR,
     trainer_operator: Annotated[str, typer.Option(help="Operator whose executions anchor graphlets.")] = DEFAULTS.trainer_operator,
     quiet: Quiet = False,
 ) -> None:
-    """Build graphlets for sources loaded or reloaded since the last build (incremental, idempotent)."""
+    """Build graphlets for sources loaded, reloaded or synced since the last build (idempotent).
+
+    A source that `mlprov sync` brought up to date is built incrementally: only the graphlets,
+    chains and pipelines its changes reach (rules §11); every other one is built whole."""
     settings = GraphletSettings(open_window_ms=int(open_window_hours * MS_PER_HOUR), trainer_operator=trainer_operator)
     with connect() as (driver, database):
         report = build_graphlets(driver, database, settings, force=force, quiet=quiet)
     for source in report.built:
-        typer.echo(f"{source}\tbuilt\t{report.seconds[source]:.1f}s")
+        typer.echo(f"{source}\tbuilt\t{report.seconds[source]:.1f}s\t{report.modes[source]} ({report.reasons[source]})")
     for source, reason in report.skipped.items():
         typer.echo(f"{source}\tskipped\t{reason}")
     if not report.built and not report.skipped:

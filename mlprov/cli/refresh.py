@@ -23,7 +23,8 @@ def refresh(
     sources: Annotated[list[str], typer.Argument(
         help=f"{STORES_HELP} Or the name of a loaded source: the store it was loaded from.", metavar="SOURCE")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Export folder (as `mlprov export --output`).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Comma-separated export formats: csv, parquet.")] = "csv,parquet",
+    fmt: Annotated[str, typer.Option("--format", "-f",
+                                     help="Comma-separated export formats: csv, parquet.")] = "csv,parquet",
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the lock instead of exiting with code 3.")] = False,
     operators: Operators = None,
     batch_size: BatchSize = DEFAULT_BATCH_SIZE,

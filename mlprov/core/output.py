@@ -59,7 +59,7 @@ def current_umask() -> int:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place.
     The file gets the mode a plain `open(path, "w")` gives it (0666 less the umask), not the
-    temporary file's 0600 (rules §11)."""
+    temporary file's 0600 (rules §12)."""
     path = Path(path)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -86,7 +86,7 @@ class StoredQuery:
     @property
     def read_only(self) -> bool:
         """A read query: an analysis, run by `mlprov analyze` and the analytics runner in read-only
-        transactions (rules §11)."""
+        transactions (rules §12)."""
         return self.mode == "read"
 
     @property
@@ -407,7 +407,7 @@ def execute(driver: neo4j.Driver, database: str, name: str, settings: GraphletSe
 def execute_query(driver: neo4j.Driver, database: str, query: StoredQuery, settings: GraphletSettings | None = None,
                   **params: Any) -> tuple[list[str], list[list[Any]]]:
     """Run `query`; returns (column names, rows). A read query runs in READ access mode, so the
-    server itself refuses a write in it, whatever its header says (rules §11)."""
+    server itself refuses a write in it, whatever its header says (rules §12)."""
     bound = query.bind(params, settings)
     try:
         return _run(driver, database, query, bound)

@@ -1,4 +1,4 @@
-"""Who is working on a source, and whether that work is still alive (rules §11).
+"""Who is working on a source, and whether that work is still alive (rules §12).
 
 A load or a sync marks its Source node `loading` or `syncing` together with its worker (host, the
 host's boot time, process id and the process's start time, as JSON in `worker`) and a heartbeat

@@ -197,7 +197,7 @@ def empty_bulk(tmp_path, shared_distribution, free_port):
 
 
 def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empty_bulk, tmp_path):
-    """kill -9 of `mlprov load --bulk` while neo4j-admin imports (rules §11): the importer dies with
+    """kill -9 of `mlprov load --bulk` while neo4j-admin imports (rules §12): the importer dies with
     it, and the next `load --bulk` removes what the dead one left in import/, puts the database back,
     starts the server the dead one stopped, and loads."""
     import signal

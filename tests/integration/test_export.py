@@ -250,7 +250,7 @@ def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
 
     source = default_source_name(store(FIRST[0]))
     # A load in progress: the worker that marked the source is alive (this test's own process) and
-    # its heartbeat fresh. A marker no live worker keeps is a stuck source (rules §11).
+    # its heartbeat fresh. A marker no live worker keeps is a stuck source (rules §12).
     elsewhere = json.dumps({"host": "another-host", "boot": 1, "pid": 1, "started": 1.0})
     markers = [
         (this_worker(), 0, EXIT_BUSY, f"{source} (loading)"),

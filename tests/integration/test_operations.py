@@ -1,4 +1,4 @@
-"""Operations (rules §11): analyses only read, the server refuses a write in a read query, and the
+"""Operations (rules §12): analyses only read, the server refuses a write in a read query, and the
 write queries stay with the commands that own them."""
 
 from __future__ import annotations

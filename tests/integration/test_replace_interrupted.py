@@ -1,4 +1,4 @@
-"""An interrupted `mlprov load --replace` (rules §11): killed with SIGKILL, or its server stopped,
+"""An interrupted `mlprov load --replace` (rules §12): killed with SIGKILL, or its server stopped,
 during the phase that deletes the old nodes. Afterwards the source is `loading` (never `loaded` with
 part of its nodes), its graphlets are not `built`, the server has stopped deleting, an export
 refuses with the stuck code naming the source, and running the same command again gives the graph a

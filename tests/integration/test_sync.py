@@ -18,7 +18,9 @@ import time
 
 import pytest
 
+from mlprov.analytics.graphlets import fingerprint as build_fingerprint
 from mlprov.core import queries
+from mlprov.core.settings import GraphletSettings
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.loader import load_store
@@ -90,7 +92,8 @@ def test_a_growing_corpus_synced_day_by_day_equals_a_fresh_load_of_each_day(clea
         snapshot = write_snapshot(tmp_path / f"day{day}" / "corpus.sqlite", day_end_ms(day), cache_dir=corpus_cache,
                                   progress=None, **TINY).store
         fresh(reference_neo4j, snapshot, "corpus")
-        assert fingerprint_of(clean_db, ignore=FILE_DIGESTS) == fingerprint_of(reference_neo4j, ignore=FILE_DIGESTS), day
+        synced, fresh_load = (fingerprint_of(t, ignore=FILE_DIGESTS) for t in (clean_db, reference_neo4j))
+        assert synced == fresh_load, day
         assert source_node(clean_db, "corpus")["version"] == file_sha256(live)
     assert sync(clean_db, live).status == "unchanged"
 
@@ -108,7 +111,8 @@ def test_a_growing_corpus_at_scale_s(clean_db, reference_neo4j, tmp_path):
         snapshot = write_snapshot(tmp_path / f"day{day}" / "corpus_s.sqlite", day_end_ms(day), progress=None,
                                   **corpus).store
         fresh(reference_neo4j, snapshot, "corpus_s")
-        assert fingerprint_of(clean_db, ignore=FILE_DIGESTS) == fingerprint_of(reference_neo4j, ignore=FILE_DIGESTS), day
+        synced, fresh_load = (fingerprint_of(t, ignore=FILE_DIGESTS) for t in (clean_db, reference_neo4j))
+        assert synced == fresh_load, day
 
 
 @pytest.mark.parametrize("path", REAL_STORES, ids=lambda p: p.name[:50])
@@ -306,9 +310,9 @@ def test_graphlet_builds_see_a_synced_source_as_changed(clean_db, corpus_cache, 
     replay(live, 7, cache_dir=corpus_cache, progress=None, **TINY)
     sync(clean_db, live)
     with clean_db.driver() as driver:
-        _, pending = queries.execute(driver, clean_db.database, "graphlets.pending", fingerprint="unused")
+        _, pending = queries.execute(driver, clean_db.database, "graphlets.pending",
+                                     fingerprint=build_fingerprint(GraphletSettings()))
     assert [row[2] for row in pending if row[0] == "corpus"] == ["store synced"]
-
 
 
 def test_a_build_after_a_sync_takes_in_the_marks_and_equals_a_fresh_load_and_build(clean_db, reference_neo4j,
@@ -327,6 +331,7 @@ def test_a_build_after_a_sync_takes_in_the_marks_and_equals_a_fresh_load_and_bui
     # Marks counted too: none may be left behind, and the graphlets must be a fresh build's.
     assert fingerprint_of(clean_db, marks=True, ignore=FILE_DIGESTS) == \
         fingerprint_of(reference_neo4j, marks=True, ignore=FILE_DIGESTS)
+
 
 def _refused(target, location, *args):
     before = fingerprint_of(target, marks=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from mlprov.bulk_load import bulk_load
 from mlprov.corpus import day_end_ms, write_snapshot
 from mlprov.corpus.delta import read_delta
 from mlprov.corpus.delta_writer import apply_delta, latest_time
@@ -63,6 +64,23 @@ def test_load_from_mysql_gives_the_graph_of_the_sqlite_original(mariadb, copies,
     assert [r.data() for r in records] == [{"kind": "mlmd-mysql", "url": True, "no_path": True}]
 
 
+def test_a_bulk_load_from_mysql_equals_the_online_load_and_can_be_synced(mariadb, copies, make_local_server,
+                                                                        reference_neo4j):
+    location = mariadb.location(copies[store("penguin-transform")])
+    server = make_local_server(auth=False)
+    server.start()
+    try:
+        [bulk] = bulk_load([location], server, quiet=True)
+        bulked = server.target()
+        assert bulk.source == copies[store("penguin-transform")]
+        empty(reference_neo4j)
+        load(reference_neo4j, location)
+        assert fingerprint_of(bulked) == fingerprint_of(reference_neo4j)
+        assert sync(bulked, location).status == "unchanged"
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def corpus_cache(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus-cache")
@@ -115,7 +133,8 @@ def test_a_corpus_growing_in_mariadb_synced_day_by_day_equals_a_fresh_load(maria
                               progress=None, **TINY).store
     empty(reference_neo4j)
     load(reference_neo4j, snapshot)
-    assert fingerprint_of(clean_db, ignore=ENGINE_FACTS)["*"] == fingerprint_of(reference_neo4j, ignore=ENGINE_FACTS)["*"]
+    synced, from_sqlite = (fingerprint_of(target, ignore=ENGINE_FACTS)["*"] for target in (clean_db, reference_neo4j))
+    assert synced == from_sqlite
 
 
 @pytest.fixture(scope="module")

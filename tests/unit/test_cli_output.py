@@ -156,7 +156,7 @@ def test_the_registry_has_write_queries_for_analyze_to_refuse():
 
 @pytest.mark.parametrize("name", WRITE_QUERIES)
 def test_analyze_refuses_every_write_query_before_connecting(monkeypatch, capsys, offline, name):
-    """rules §11: analyze runs read queries only. NEO4J_URI is unreachable, so a refusal that came
+    """rules §12: analyze runs read queries only. NEO4J_URI is unreachable, so a refusal that came
     from a failed connection would say so instead."""
     code, out, err = invoke(monkeypatch, capsys, "analyze", name, "-p", "source=s")
     assert code == 2 and out == ""

@@ -1,4 +1,4 @@
-"""docker-compose.yml keeps the Neo4j password off every command line (rules §11)."""
+"""docker-compose.yml keeps the Neo4j password off every command line (rules §12)."""
 
 from __future__ import annotations
 

@@ -197,13 +197,27 @@ def test_no_query_names_the_trainer_operator_itself():
         assert not re.search(r"""['"]Trainer['"]""", code), query.path
 
 
-def test_each_build_step_declares_only_the_source_and_settings():
+def test_each_build_step_declares_the_source_settings_and_scopes_that_default_to_the_whole_source():
     # The build passes the source and its settings object; each step takes what its header declares.
+    # An incremental build (rules §11) also passes scopes, which a full build leaves null: so the
+    # step run with the source alone (as in the Browser) covers the whole source.
     for step in BUILD_STEPS:
         query = queries.registry().get(f"graphlets.{step}")
-        assert set(query.params) <= {"source", *SETTING_NAMES}, query.path
-        assert query.bind({"source": "s"}, GraphletSettings(open_window_ms=1))["source"] == "s"
+        assert "source" in query.params, query.path
+        scopes = set(query.params) - {"source", *SETTING_NAMES}
+        bound = query.bind({"source": "s"}, GraphletSettings(open_window_ms=1))
+        assert bound["source"] == "s"
+        assert all(not query.params[name].setting and bound[name] is None for name in scopes), query.path
     takes = {step: sorted(set(queries.registry().get(f"graphlets.{step}").params) & set(SETTING_NAMES))
              for step in BUILD_STEPS}
     assert takes["members"] == ["model_types", "trainer_operator"]
     assert takes["outcomes"] == ["open_window_ms"]
+
+
+def test_the_incremental_build_reads_input_spans_as_derive_writes_them():
+    # graphlets.scope_spans finds graphlets whose stored input spans a sync made stale by computing
+    # them again (rules §11): with the very expression graphlets.derive stores them with.
+    spans = re.search(r"COLLECT \{ MATCH \(t\)<-\[i:INPUT\]-\(x:Artifact\).*?x\.span IS NOT NULL.*?\}",
+                      queries.registry().get("graphlets.scope_spans").body)
+    assert spans, "graphlets.scope_spans no longer computes the spans"
+    assert spans.group(0) in queries.registry().get("graphlets.derive").body

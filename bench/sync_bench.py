@@ -1,0 +1,177 @@
+"""One day of a growing store: sync against reload, on the same server in the same run (rules §10);
+and (--mariadb) the loader's throughput from MariaDB against from SQLite on the same store.
+
+1. The synthetic corpus (--scale, default M) as it stood at the end of day D (--day) is loaded
+   into a throwaway Neo4j, its graphlets built and every analysis table exported.
+2. The store grows by one day (`corpus replay`, in place, as an orchestrator writes it). The
+   refresh path: `mlprov sync` (its own process: wall time and peak RSS), `graphlets build`
+   (whatever build main has: incremental when it uses the sync's `Changed` marks), `export`.
+3. The baseline, same server, same grown store: `mlprov load --replace` (its own process), a
+   full graphlet build, a full export into a fresh folder.
+4. --check: the graph after 2 and after 3 have the same content fingerprint.
+5. --mariadb: the full corpus store copied into a throwaway MariaDB (tests/mariadb.py; schema made
+   by ml-metadata, so MLPROV_MLMD_PYTHON or .venv-mlmd is needed), then loaded from there and from
+   the SQLite file, each by `mlprov load` into a fresh throwaway Neo4j.
+
+    .venv/bin/python bench/sync_bench.py --scale M --day 60 [--check] [--mariadb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from throwaway import free_port, keep_results, throwaway_server
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the throwaway MariaDB and the MySQL copy of tests/ (--mariadb)
+
+from mlprov.analytics.export import export  # noqa: E402
+from mlprov.analytics.graphlets import build  # noqa: E402
+from mlprov.corpus import day_end_ms, replay, write_snapshot  # noqa: E402
+from mlprov.corpus.full_cache import cached_corpus  # noqa: E402
+from mlprov.corpus.generate import DEFAULT_DAYS, pipeline_count  # noqa: E402
+from mlprov.loader import load_store  # noqa: E402
+
+log = logging.getLogger("sync_bench")
+
+
+# The command, reporting its own peak RSS when it exits. Not the rusage of the child: Linux counts
+# in a child's maxrss the image it was forked from (this process, large after writing a snapshot).
+_REPORTING_PEAK = """
+import atexit, os, sys
+def report_peak():
+    with open('/proc/self/status') as status:
+        peak_kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))
+    with open(os.environ['MLPROV_BENCH_PEAK_FILE'], 'w') as out:
+        out.write(peak_kb)
+atexit.register(report_peak)
+from mlprov.cli import main
+sys.argv = ['mlprov', *sys.argv[1:]]
+main()
+"""
+
+
+def mlprov(target, *args: str, env: dict[str, str] | None = None) -> tuple[str, float, float]:
+    """Run the `mlprov` command against `target`: (stdout, wall seconds, peak RSS in MB of that process)."""
+    with tempfile.TemporaryDirectory(prefix="mlprov-bench-run-") as tmp:
+        peak_file = Path(tmp) / "peak"
+        environment = {**os.environ, **(env or {}), "NEO4J_URI": target.uri, "NEO4J_DATABASE": target.database,
+                       "MLPROV_BENCH_PEAK_FILE": str(peak_file)}
+        environment.pop("NEO4J_PASSWORD", None)
+        started = time.perf_counter()
+        finished = subprocess.run([sys.executable, "-c", _REPORTING_PEAK, *args], env=environment,
+                                  capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if finished.returncode != 0:
+            raise SystemExit(f"mlprov {' '.join(args)} failed ({finished.returncode}):\n{finished.stderr}")
+        return finished.stdout, wall, int(peak_file.read_text()) / 1024
+
+
+def timed(work) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - started
+
+
+def sync_against_reload(args, corpus, folder: Path) -> dict:
+    live = folder / "live" / f"corpus_{args.scale.lower()}.sqlite"
+    write_snapshot(live, day_end_ms(args.day), cache_dir=args.cache_dir, **corpus)
+    report: dict = {"store_mb_day_d": round(live.stat().st_size / 2**20, 1)}
+    with throwaway_server() as target, target.driver() as driver:
+        loaded, report["initial_load_s"] = timed(lambda: load_store(live, driver, target.database, quiet=True))
+        report["rows_day_d"] = loaded.nodes + loaded.relationships
+        _, report["initial_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
+        _, report["initial_export_s"] = timed(lambda: export(driver, target.database, folder / "export"))
+
+        grown, report["replay_s"] = timed(lambda: replay(live, args.day + 1, cache_dir=args.cache_dir, progress=None,
+                                                         **corpus))
+        report["rows_replayed"] = grown.inserted + grown.updated
+        # What the command holds before doing anything (its imports), beside the sync's peak.
+        _, _, report["command_idle_rss_mb"] = mlprov(target, "queries", "list")
+        synced, report["sync_s"], report["sync_peak_rss_mb"] = mlprov(target, "sync", str(live), "--quiet")
+        report["sync_summary"] = synced.strip()
+        built, report["sync_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
+        report["sync_build_graphlets"] = built.graphlets
+        exported, report["sync_export_s"] = timed(lambda: export(driver, target.database, folder / "export"))
+        report["sync_export_tables"] = len(exported.written)
+        report["sync_path_s"] = report["sync_s"] + report["sync_build_s"] + report["sync_export_s"]
+        if args.check:
+            from scripts.graph_fingerprint import fingerprint
+
+            after_sync = fingerprint(driver, target.database)["*"]
+
+        reloaded, report["replace_s"], report["replace_peak_rss_mb"] = mlprov(target, "load", str(live), "--replace",
+                                                                              "--quiet")
+        report["replace_summary"] = reloaded.strip()
+        _, report["replace_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
+        _, report["replace_export_s"] = timed(lambda: export(driver, target.database, folder / "export-full"))
+        report["replace_path_s"] = report["replace_s"] + report["replace_build_s"] + report["replace_export_s"]
+        if args.check:
+            report["same_graph"] = after_sync == fingerprint(driver, target.database)["*"]
+    report["sync_vs_replace"] = round(report["replace_s"] / report["sync_s"], 1)
+    report["path_ratio"] = round(report["replace_path_s"] / report["sync_path_s"], 1)
+    return report
+
+
+def mariadb_against_sqlite(args, corpus_store: Path, folder: Path) -> dict:
+    from tests.mariadb import MariaDbServer
+    from tests.mlmd_mysql_copy import copy_rows, prepare_with_mlmd, replicate
+
+    server = MariaDbServer(folder / "mariadb", free_port())
+    (folder / "mariadb").mkdir()
+    server.start()
+    try:
+        log.info("copying %s into MariaDB", corpus_store)
+        prepare_with_mlmd(server, [("mlmd_v10", 10)])
+        replicate(server, "mlmd_v10", "corpus")
+        _, copy_s = timed(lambda: copy_rows(corpus_store, server, "corpus"))
+        reader = {"MLPROV_MYSQL_PASSWORD": server.reader.password}
+        rates = {}
+        for engine, location in (("sqlite", str(corpus_store)), ("mariadb", server.location("corpus"))):
+            with throwaway_server() as target:
+                log.info("loading from %s", engine)
+                summary, wall, peak = mlprov(target, "load", location, "--source-name", "corpus", "--quiet",
+                                              env=reader)
+                fields = summary.strip().split("\t")
+                rows = int(fields[2].split()[0]) + int(fields[3].split()[0])
+                seconds = float(fields[5].rstrip("s"))
+                rates[engine] = {"rows": rows, "load_s": seconds, "wall_s": round(wall, 1),
+                                 "per_s": round(rows / seconds), "peak_rss_mb": round(peak, 1)}
+    finally:
+        server.stop()
+    return {"mariadb_copy_s": round(copy_s, 1), "load_sqlite": rates["sqlite"], "load_mariadb": rates["mariadb"],
+            "mariadb_vs_sqlite_time": round(rates["mariadb"]["load_s"] / rates["sqlite"]["load_s"], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=["S", "M", "L"], default="M")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--day", type=int, default=60, help="the day the store is loaded as of; it grows by one")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="the full corpus cache (default: the usual one)")
+    parser.add_argument("--check", action="store_true", help="compare the graphs of the two paths")
+    parser.add_argument("--mariadb", action="store_true", help="also time loading the full store from MariaDB")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    corpus = {"scale": args.scale, "seed": args.seed}
+    full = cached_corpus(pipeline_count(None, args.scale, DEFAULT_DAYS), DEFAULT_DAYS, args.seed, args.cache_dir,
+                         lambda message: log.info("%s", message))
+    report: dict = {"scale": args.scale, "day": args.day}
+    with tempfile.TemporaryDirectory(prefix="mlprov-sync-bench-") as tmp:
+        report.update(sync_against_reload(args, corpus, Path(tmp)))
+        if args.mariadb:
+            report.update(mariadb_against_sqlite(args, full.store, Path(tmp)))
+    keep_results("sync_bench", {key: round(value, 1) if isinstance(value, float) else value
+                                for key, value in report.items()})
+
+
+if __name__ == "__main__":
+    main()
