@@ -4,6 +4,7 @@ codes a scheduler acts on (3: locked, 4: a source is loading)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
