@@ -258,7 +258,7 @@ def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
         (elsewhere, 0, EXIT_BUSY, f"{source} (loading)"),
         (None, None, EXIT_STUCK, f"{source} (loading; no live load or sync keeps its marker): run `mlprov load "),
         (elsewhere, int(STALE_AFTER_SECONDS * 1000) + 60_000, EXIT_STUCK, f"{source} (loading; pid 1 on another-host sent no heartbeat"),
-        (json.dumps({**json.loads(this_worker()), "pid": dead_pid()}), 0, EXIT_STUCK, "is gone: run `mlprov load "),
+        (json.dumps({**json.loads(this_worker()), "pid": dead_pid()}), 0, EXIT_STUCK, "is gone): run `mlprov load "),
     ]
     for worker, age_ms, code, named in markers:
         with graph.driver() as driver:
