@@ -9,7 +9,9 @@
 - One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
   with ExportLockedError (exit code 3), or waits for the lock with `wait=True`.
 - While a source is loading or syncing (status not `loaded`) or its graphlets are being built,
-  nothing is written: GraphBusyError (exit code 4);
+  nothing is written: GraphBusyError (exit code 4) while that work is alive, SourceStuckError (exit
+  code 5, naming the source and how to finish it) when the load or sync that marked it died
+  (rules §13);
   if the sources change while tables are being written, the files written are complete but not
   recorded, so the next run refreshes them, and the run ends with GraphBusyError too.
 """
@@ -31,7 +33,7 @@ import neo4j
 
 from mlprov.analytics.graphlets import built_settings
 from mlprov.analytics.tables import Table, analysis_queries, run_table, stem
-from mlprov.core import queries
+from mlprov.core import queries, workers
 from mlprov.core.errors import MlprovError
 from mlprov.core.output import Format, atomic_write, write_frame
 from mlprov.core.settings import GraphletSettings
@@ -43,6 +45,7 @@ STATE_FILE = ".mlprov-export.json"
 LOCK_FILE = ".mlprov-export.lock"
 EXIT_LOCKED = 3
 EXIT_BUSY = 4
+EXIT_STUCK = 5
 
 
 class ExportLockedError(MlprovError):
@@ -55,6 +58,45 @@ class GraphBusyError(MlprovError):
     """A source is being loaded or synced, or changed during the export: run the export again later."""
 
     exit_code = EXIT_BUSY
+
+
+class SourceStuckError(MlprovError):
+    """A source is marked `loading` or `syncing` by work that died: no run resolves it by itself, so a
+    scheduler must alert (rules §13)."""
+
+    exit_code = EXIT_STUCK
+
+
+# What finishes a source left in each state by work that died.
+_FINISH = {"loading": "mlprov load {location} (or --replace)", "syncing": "mlprov sync {source}"}
+
+
+def check_sources(driver: neo4j.Driver, database: str, versions: list[list], doing: str,
+                  taken_over: Iterable[str] = ()) -> None:
+    """Refuse to go on while a source is not `loaded` (rules §13): SourceStuckError (exit code 5)
+    naming every source that work which died left `loading` or `syncing`, else GraphBusyError (exit
+    code 4) while a load, sync or graphlet build is in progress. Sources in `taken_over` are the
+    caller's to finish (a refresh's own sources)."""
+    taken_over = set(taken_over)
+    busy = [(source, status) for source, status, *_ in versions if status != "loaded" and source not in taken_over]
+    if not busy:
+        return
+    _, rows = queries.execute(driver, database, "export.source_activity")
+    activity = {row[0]: row for row in rows}
+    stuck = []
+    for source, status in busy:
+        if status not in _FINISH or source not in activity:
+            continue
+        _, _, worker, age_ms, location = activity[source]
+        dead = workers.why_dead(worker, age_ms)
+        if dead:
+            how = _FINISH[status].format(location=location or "STORE", source=source)
+            stuck.append(f"{source} ({status}; {dead}): run `{how}`")
+    if stuck:
+        raise SourceStuckError(f"not {doing}: work on these sources died and left them unfinished: "
+                               f"{'; '.join(stuck)}")
+    raise GraphBusyError(f"not {doing} while sources are loading or syncing or their graphlets are being "
+                         f"built: {', '.join(f'{source} ({status})' for source, status in busy)}; run again later")
 
 
 @dataclass
@@ -116,10 +158,6 @@ def _remove_leftovers(output: Path) -> None:
 FAILED_BUILD = "graphlets failed"
 
 
-def _busy_sources(versions: list[list]) -> list[str]:
-    return [f"{source} ({status})" for source, status, *_ in versions if status != "loaded"]
-
-
 def export(driver: neo4j.Driver, database: str, output: Path, only: Iterable[str] | None = None,
            formats: Iterable[str] = FORMATS, *, wait: bool = False, force: bool = False,
            tables: Mapping[str, Table] | None = None) -> ExportResult:
@@ -152,10 +190,7 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     if failed:  # rules §12: not in progress, so not exit code 4: it needs someone (exit code 1)
         raise MlprovError(f"not exporting: building the graphlets of source(s) {', '.join(failed)} failed; "
                           "`mlprov graphlets build` says why and rebuilds them")
-    busy = _busy_sources(versions)
-    if busy:
-        raise GraphBusyError(f"not exporting while sources are loading or syncing or their graphlets are being "
-                             f"built: {', '.join(busy)}; run again later")
+    check_sources(driver, database, versions, "exporting")
     settings = built_settings(driver, database)
     state = _read_state(output)
     pending: dict[str, dict] = {}
@@ -181,7 +216,8 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     if _source_versions(driver, database) != versions:
         raise GraphBusyError("the sources changed during the export; the tables written will be "
                              "refreshed by the next run")
-    state["tables"].update(pending)
-    _write_state(output, state)
+    if pending:  # an export with nothing to do writes nothing, its manifest included (rules §13)
+        state["tables"].update(pending)
+        _write_state(output, state)
     result.seconds = time.perf_counter() - started
     return result

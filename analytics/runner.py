@@ -10,11 +10,13 @@ import pandas as pd
 from mlprov.analytics.graphlets import built_settings
 from mlprov.core import queries
 from mlprov.core.connection import Target
+from mlprov.core.errors import UsageError
 from mlprov.server.locate import connect
 
 
 def run(name: str, target: Target | None = None, **params: Any) -> pd.DataFrame:
     """Run the stored query `name` (e.g. ``"corpus_summary"``) against NEO4J_* / the local server."""
+    analysis(name)
     with connect(target) as (driver, database):
         return run_query(driver, database, name, **params)
 
@@ -22,9 +24,25 @@ def run(name: str, target: Target | None = None, **params: Any) -> pd.DataFrame:
 def run_query(driver: neo4j.Driver, database: str, name: str, **params: Any) -> pd.DataFrame:
     """Run a stored query into a DataFrame; the graphlet settings it declares and is not given are
     those the graphlets (of the `source` parameter, when given) were built with."""
-    query = queries.registry().get(name)
+    query = analysis(name)
     settings = built_settings(driver, database, params.get("source")) if query.takes_settings else None
     return queries.run_df(driver, database, query.name, settings, **params)
+
+
+# Who runs the write queries of each namespace (rules §13).
+_OWNERS = {"graphlets": "mlprov graphlets build", "load": "mlprov load", "sync": "mlprov sync",
+           "schema": "mlprov load and mlprov graphlets build"}
+
+
+def analysis(name: str) -> queries.StoredQuery:
+    """The stored read query `name`; a write or schema query is refused (UsageError, exit code 2):
+    analyses only read, and write queries run only through the commands that own them (rules §13)."""
+    query = queries.registry().get(name)
+    if not query.read_only:
+        owner = _OWNERS.get(query.name.split(".", 1)[0], "the mlprov command that owns it")
+        raise UsageError(f"{query.name} is a {query.mode} query: mlprov analyze runs read queries only; "
+                         f"{owner} runs it")
+    return query
 
 
 def coerce(query: queries.StoredQuery, raw: dict[str, str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import neo4j
 
 from mlprov.core import queries
 from mlprov.core.errors import BadInputError, ServerError
+from mlprov.core.workers import alive, describe, heartbeat, this_worker
 from mlprov.loader import mlmd
 from mlprov.loader.graph_stream import GraphStream
 from mlprov.loader.neo4j_sink import Neo4jBatchSink
@@ -60,17 +61,41 @@ def existing_source(driver: neo4j.Driver, database: str, source: str) -> dict | 
     return dict(zip(keys, rows[0])) if rows else None
 
 
-@contextmanager
-def neo4j_connection_kept(location: str, source: str, doing: str, command: str) -> Iterator[None]:
-    """Turn a lost Neo4j connection into one line that says how to finish the work."""
-    try:
+@dataclass
+class Marking:
+    """How far a load or a sync got in marking its source, for the message when Neo4j goes away."""
+    doing: str  # loading | syncing: what the command does
+    state: str = "untouched"  # untouched | marking | marked
+    status: str = ""  # the status it marked the source with
+
+    @contextmanager
+    def marking(self, status: str) -> Iterator[None]:
+        """Around the query that marks the source `status`: if the connection breaks during it, the
+        mark may or may not have been committed."""
+        self.state, self.status = "marking", status
         yield
+        self.state = "marked"
+
+
+@contextmanager
+def neo4j_connection_kept(location: str, source: str, doing: str, command: str) -> Iterator[Marking]:
+    """Turn a lost Neo4j connection into one line that says, truthfully, what state the source is in
+    and how to finish the work (rules §13)."""
+    marking = Marking(doing)
+    try:
+        yield marking
     except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
             neo4j.exceptions.TransientError) as exc:
-        raise ServerError(
-            f"{location}: lost the connection to Neo4j while {doing} source {source!r}; the source "
-            f"is marked `{doing}` and graphlets skip it: run the same {command} again to finish it"
-        ) from exc
+        lost = f"{location}: lost the connection to Neo4j while {doing} source {source!r}"
+        if marking.state == "untouched":
+            state = "nothing was written for it"
+        elif marking.state == "marking":
+            state = (f"it is as it was or marked `{marking.status}` (the connection broke while marking it); "
+                     "graphlet builds skip and exports refuse a source so marked")
+        else:
+            state = (f"the source is marked `{marking.status}`: graphlet builds skip it and exports refuse it "
+                     "until it is finished")
+        raise ServerError(f"{lost}; {state}: run the same {command} again to finish it") from exc
 
 
 def load_store(
@@ -89,22 +114,28 @@ def load_store(
     store = mlmd.open_store(location)
     try:
         source = source_name or store.identity.default_source_name
-        with neo4j_connection_kept(store.identity.location, source, "loading", "load"):
+        with neo4j_connection_kept(store.identity.location, source, "loading", "load") as marking:
             return load_open_store(store, source, driver, database, replace=replace,
                                    operators=operators or default_map(), batch_size=batch_size, quiet=quiet,
-                                   started=started)
+                                   started=started, marking=marking)
     finally:
         store.close()
 
 
 def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, database: str, *, replace: bool,
                     operators: OperatorMap, batch_size: int, quiet: bool, started: datetime,
-                    state: StoreState | None = None) -> LoadResult:
-    """Load an open store as `source` (what `load_store` and a sync's full load do)."""
+                    state: StoreState | None = None, marking: Marking | None = None) -> LoadResult:
+    """Load an open store as `source` (what `load_store` and a sync's full load do).
+
+    The source is marked `loading` (with this worker and a heartbeat) before anything of it is
+    deleted or written; an earlier load's nodes are then cleared in small transactions, and only then
+    is the store written. A load cut off at any point leaves the source `loading`, never `loaded`
+    with part of its nodes, and the next load finishes it (rules §13)."""
     where = store.identity.location
     state = state or read_state(store)
     apply_schema(driver, database)
     existing = existing_source(driver, database, source)
+    refuse_if_in_progress(existing, where, source)
     if existing and not replace:
         if existing["status"] == "loaded" and _same_state(existing, state):
             log.info("%s: source %r is already loaded and unchanged", where, source)
@@ -117,20 +148,43 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
         log.info("%s: the last load of source %r did not finish: loading it again", where, source)
     elif existing:
         log.info("%s: replacing source %r", where, source)
-    if existing:
-        queries.execute(driver, database, "load.source_delete", source=source)
-
     if not quiet:
         log.info("loading %s as source %r (MLMD schema %d)", where, source, store.schema_version)
-    queries.execute(driver, database, "load.source_begin", source=source, facts=state.facts())
-    with removed_if_refused(driver, database, source, where):
-        written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators),
-                       quiet=quiet)
-    finished = datetime.now(timezone.utc)
-    result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
-                        (finished - started).total_seconds())
-    finish_source(driver, database, result, finished)
+    with (marking or Marking("loading")).marking("loading"):
+        queries.execute(driver, database, "load.source_begin", source=source, facts=state.facts(),
+                        worker=this_worker())
+    with heartbeat(driver, database, source):
+        if existing:
+            clear_source(driver, database, source, batch_size)
+        with removed_if_refused(driver, database, source, where):
+            written = fill(Neo4jBatchSink(driver, database, batch_size), GraphStream(store, source, operators),
+                           quiet=quiet)
+        finished = datetime.now(timezone.utc)
+        result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
+                            (finished - started).total_seconds())
+        finish_source(driver, database, result, finished)
     return result
+
+
+def clear_source(driver: neo4j.Driver, database: str, source: str, batch_size: int) -> int:
+    """Remove the nodes of a source marked `loading` (an earlier load's, or a replaced one's), in
+    transactions of `batch_size` nodes: the server stops soon after the client does, and the next
+    load resumes where this one stopped. Returns how many were removed."""
+    removed = 0
+    while True:
+        _, rows = queries.execute(driver, database, "load.source_clear_batch", source=source, limit=batch_size)
+        if not rows[0][0]:
+            return removed
+        removed += rows[0][0]
+
+
+def refuse_if_in_progress(existing: dict | None, where: str, source: str) -> None:
+    """Refuse to touch a source that another live process is loading or syncing (rules §13); a
+    source whose load or sync died is taken over."""
+    if existing and existing["status"] in ("loading", "syncing") and existing["worker"] != this_worker() \
+            and alive(existing["worker"], existing["heartbeat_age_ms"]):
+        raise BadInputError(f"{where}: source {source!r} is being {existing['status'][:-3]}ed by another "
+                            f"process ({describe(existing['worker'])}); run this again when it has finished")
 
 
 @contextmanager

@@ -30,6 +30,7 @@ import neo4j
 
 from mlprov.core import queries
 from mlprov.core.errors import BadInputError
+from mlprov.core.workers import heartbeat, this_worker
 from mlprov.loader import mlmd
 from mlprov.loader.graph_rows import uid
 from mlprov.loader.graph_stream import (
@@ -37,7 +38,8 @@ from mlprov.loader.graph_stream import (
     DELETED_EXECUTIONS, DELETED_PARENT_CONTEXTS, GraphStream, Part, Selection,
 )
 from mlprov.loader.load import (
-    DEFAULT_BATCH_SIZE, apply_schema, count_facts, existing_source, load_open_store, neo4j_connection_kept,
+    DEFAULT_BATCH_SIZE, Marking, apply_schema, count_facts, existing_source, load_open_store, neo4j_connection_kept,
+    refuse_if_in_progress,
 )
 from mlprov.loader.neo4j_sink import Neo4jBatchSink
 from mlprov.loader.operators import OperatorMap, default_map
@@ -90,25 +92,27 @@ def sync_store(location: str | Path, driver: neo4j.Driver, database: str, *, sou
     store = mlmd.open_store(location)
     try:
         source = source_name or store.identity.default_source_name
-        with neo4j_connection_kept(store.identity.location, source, "syncing", "sync"):
+        with neo4j_connection_kept(store.identity.location, source, "syncing", "sync") as marking:
             return _sync_open_store(store, source, driver, database, replace, operators or default_map(),
-                                    batch_size, overlap_ms, quiet, started)
+                                    batch_size, overlap_ms, quiet, started, marking)
     finally:
         store.close()
 
 
 def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, database: str, replace: bool,
                      operators: OperatorMap, batch_size: int, overlap_ms: int, quiet: bool,
-                     started: datetime) -> SyncResult:
+                     started: datetime, marking: Marking | None = None) -> SyncResult:
     where = store.identity.location
     state = read_state(store)
     apply_schema(driver, database)
     existing = existing_source(driver, database, source)
+    refuse_if_in_progress(existing, where, source)
     reload_because = _needs_full_load(existing, state, replace)
     if reload_because:
         log.info("%s: %s: loading source %r in full", where, reload_because, source)
         loaded = load_open_store(store, source, driver, database, replace=True, operators=operators,
-                                 batch_size=batch_size, quiet=quiet, started=started, state=state)
+                                 batch_size=batch_size, quiet=quiet, started=started, state=state,
+                                 marking=marking)
         return SyncResult(source, where, "loaded", loaded.nodes + loaded.relationships, {}, [], loaded.nodes,
                           loaded.relationships, loaded.skipped, loaded.seconds)
     if existing["status"] == "loaded" and existing["version"] == state.version \
@@ -128,24 +132,26 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
         # Executions without a pipeline context change pipeline (rules §2): all are re-read.
         changes = _with_every_execution(store, changes)
 
-    queries.execute(driver, database, "sync.mark_syncing", source=source)
-    if not quiet:
-        log.info("syncing %s into source %r: %d rows changed", where, source, changes.rows)
-    skipped = _parse_skipped(existing["skipped_reasons"])
-    _write(driver, database, batch_size, GraphStream(store, source, operators, changes.selection), [], quiet)
-    repaired = _repair(store, source, driver, database, state, skipped, bool(store.skipped), operators, batch_size,
-                       quiet)
-    queries.execute(driver, database, "sync.remove_empty_pipelines", source=source)
+    with (marking or Marking("syncing")).marking("syncing"):
+        queries.execute(driver, database, "sync.mark_syncing", source=source, worker=this_worker())
+    with heartbeat(driver, database, source):
+        if not quiet:
+            log.info("syncing %s into source %r: %d rows changed", where, source, changes.rows)
+        skipped = _parse_skipped(existing["skipped_reasons"])
+        _write(driver, database, batch_size, GraphStream(store, source, operators, changes.selection), [], quiet)
+        repaired = _repair(store, source, driver, database, state, skipped, bool(store.skipped), operators, batch_size,
+                           quiet)
+        queries.execute(driver, database, "sync.remove_empty_pipelines", source=source)
 
-    counts = repaired.counts
-    nodes = sum(counts[table] for table in NODE_TABLES)
-    relationships = sum(counts[table] for table in LINK_TABLES)
-    finished = datetime.now(timezone.utc)
-    seconds = (finished - started).total_seconds()
-    queries.execute(driver, database, "sync.finish", source=source, facts={
-        **state.facts(), **count_facts(nodes, relationships, repaired.skipped),
-        "synced_at": finished.isoformat(timespec="seconds"), "sync_seconds": round(seconds, 3),
-    })
+        counts = repaired.counts
+        nodes = sum(counts[table] for table in NODE_TABLES)
+        relationships = sum(counts[table] for table in LINK_TABLES)
+        finished = datetime.now(timezone.utc)
+        seconds = (finished - started).total_seconds()
+        queries.execute(driver, database, "sync.finish", source=source, facts={
+            **state.facts(), **count_facts(nodes, relationships, repaired.skipped),
+            "synced_at": finished.isoformat(timespec="seconds"), "sync_seconds": round(seconds, 3),
+        })
     if repaired.skipped != skipped:  # as a load says what it skipped, a sync says when that changed
         for reason, n in repaired.skipped.items():
             log.warning("%s: skipped %d %s", where, n, reason)

@@ -9,12 +9,24 @@ the schema is applied and its indexes populated, and each Source is marked `load
 Only for the local server's empty database: the importer replaces the whole database. Before
 importing, the empty database's folders are moved aside, so that an import that fails (the
 importer leaves a half-written store behind) is undone by moving them back.
+
+A bulk load killed outright (rules §13) cannot undo anything itself: its importer dies with it
+(the kernel kills it when its parent dies), and the next bulk load undoes the rest before it
+starts: from the notes the dead one left in its folder under `import/` (its owner, the importer's
+process, the database folders it moved aside) it kills an importer still running, puts the database
+folders back, removes the folder and starts the server the dead one stopped. A database that holds
+only sources whose load never finished (an import killed before it marked its sources `loaded`)
+counts as empty.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import logging
+import os
 import re
+import signal
 import shutil
 import subprocess
 import tempfile
@@ -25,7 +37,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mlprov.core import queries
+import psutil
+
+from mlprov.core import queries, workers
 from mlprov.core.connection import open_driver
 from mlprov.core.errors import BadInputError, MlprovError
 from mlprov.loader import mlmd
@@ -42,6 +56,11 @@ log = logging.getLogger(__name__)
 _FAILED_AT = re.compile(r"\[source:(?P<file>[^,\]]+), position:\d+, line:(?P<line>\d+)")
 _CAUSE = re.compile(r"^Caused by: [\w.$]+: (.+)$", re.MULTILINE)
 _STAGE = re.compile(r"^(?P<stage>[A-Z][\w >-]*), started ")
+FOLDER_PREFIX = "mlprov-bulk-"
+OWNER_FILE = "owner.json"  # the bulk load that made the folder (workers.this_worker)
+IMPORTER_FILE = "importer.json"  # the importer it started: pid and start time
+MOVED_FILE = "moved.json"  # the database folders it moved aside: [[folder, where it is kept], ...]
+_PR_SET_PDEATHSIG = 1
 
 
 class BulkImportError(MlprovError):
@@ -78,16 +97,18 @@ def bulk_load(
     files just before the importer runs (tests use it to damage one)."""
     started = time.monotonic()
     sources = _source_names(locations, source_name)
+    recover_abandoned(server)
     target = server.target()
     with open_driver(target) as (driver, database):
         keys, rows = queries.execute(driver, database, "load.any_node")
-        if rows:
+        if rows and not _only_unfinished_loads(driver, database):
             raise BadInputError(
                 f"--bulk needs an empty database, and {target.uri} already holds nodes: load without --bulk "
                 "(it adds beside what is there), or empty the database first"
             )
     server.layout.import_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="mlprov-bulk-", dir=server.layout.import_dir))
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=server.layout.import_dir))
+    (folder / OWNER_FILE).write_text(workers.this_worker(), encoding="utf-8")
     try:
         # The server stops while the files are written: its shutdown is mostly waiting (Bolt
         # gives connections seconds to finish), which costs nothing beside the writing.
@@ -113,6 +134,56 @@ def bulk_load(
             return _finish(driver, database, written, time.monotonic() - shared_started, started)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def recover_abandoned(server: LocalServer) -> list[Path]:
+    """Undo what bulk loads that died left under the server's `import/` (see the module's doc);
+    returns the folders undone. Refuses while the bulk load that made a folder still runs."""
+    undone = []
+    for folder in sorted(server.layout.import_dir.glob(f"{FOLDER_PREFIX}*")):
+        owner = _read_json(folder / OWNER_FILE)
+        if owner is not None and _same_process_alive(owner.get("pid"), owner.get("started")):
+            raise BadInputError(f"another bulk load (pid {owner['pid']}) is importing into {server.home}: "
+                                "run this again when it has finished")
+        log.warning("a bulk load that died left %s: undoing it", folder)
+        importer = _read_json(folder / IMPORTER_FILE) or {}
+        if _same_process_alive(importer.get("pid"), importer.get("started")):
+            os.killpg(importer["pid"], signal.SIGKILL)  # its own process group
+            psutil.Process(importer["pid"]).wait(timeout=30)
+        moved = [(Path(original), Path(kept)) for original, kept in _read_json(folder / MOVED_FILE) or []]
+        _put_back([(original, kept) for original, kept in moved if kept.exists()])
+        shutil.rmtree(folder, ignore_errors=True)
+        undone.append(folder)
+    if undone and not server.is_running():
+        server.start()
+    return undone
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _same_process_alive(pid: int | None, started: float | None) -> bool:
+    """Is the process `pid` that started at `started` still running (not a zombie, not another
+    process that reused the id)?"""
+    if pid is None or started is None:
+        return False
+    try:
+        process = psutil.Process(int(pid))
+        return abs(process.create_time() - float(started)) < 1.0 and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _only_unfinished_loads(driver, database: str) -> bool:
+    """The database holds only sources whose load never finished and that no live load holds (a
+    killed import's leftovers): the import may overwrite it."""
+    _, rows = queries.execute(driver, database, "load.unfinished_only")
+    return all(source is not None and others == 0 and not workers.alive(worker, age)
+               for source, worker, age, others in rows)
 
 
 def _source_names(locations: list[str | Path], source_name: str | None) -> list[str]:
@@ -161,6 +232,9 @@ def _import(server: LocalServer, database: str, written: list[_StoreFiles], fold
     command = server.admin_command(java, *_import_arguments(database, written, folder))
     environment = {**server.java_env(), "HEAP_SIZE": server.memory.heap}
     aside = folder / "previous"
+    folders = [f for f in server.layout.database_dirs(database) if f.exists()]
+    (folder / MOVED_FILE).write_text(json.dumps([[str(f), str(aside / f.parent.name / f.name)] for f in folders]),
+                                     encoding="utf-8")
     moved = _move_aside(server.layout.database_dirs(database), aside)
     try:
         output = _run_importer(command, environment, folder)
@@ -217,8 +291,11 @@ def _run_importer(command: list[str], environment: dict[str, str], folder: Path)
     log_file = folder / "import.log"
     with log_file.open("w", encoding="utf-8") as kept, subprocess.Popen(
         command, env=environment, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace",
+        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()),
     ) as importer:
+        (folder / IMPORTER_FILE).write_text(json.dumps(
+            {"pid": importer.pid, "started": psutil.Process(importer.pid).create_time()}), encoding="utf-8")
         for line in importer.stdout:
             kept.write(line)
             stage = _STAGE.match(line)
@@ -228,6 +305,16 @@ def _run_importer(command: list[str], environment: dict[str, str], folder: Path)
         log.info("neo4j-admin import done in %.1f s", time.monotonic() - began)
         return None
     return log_file.read_text(encoding="utf-8")
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """For the importer, before it runs: the kernel kills it when this process dies (Linux
+    PR_SET_PDEATHSIG), so a bulk load killed outright leaves no importer writing the database."""
+    def arrange() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+    return arrange
 
 
 def _failure_message(output: str, written: list[_StoreFiles]) -> str:

@@ -4,7 +4,9 @@ a cron tick that starts while the last one still runs exits at once.
 
 Exit codes are the export's: 0 done (or nothing to do), 1 failure, 2 usage, 3 another run holds
 the lock, 4 a source is being loaded or synced elsewhere (nothing is written; the next tick tries
-again). A refresh that is killed leaves a note in the folder (`.mlprov-refresh.json`) naming the
+again), 5 a source that is not among its own was left `loading` or `syncing` by work that died
+(alert: it names the source and what finishes it; rules §13). Its own sources left so are finished
+by their sync. A refresh that is killed leaves a note in the folder (`.mlprov-refresh.json`) naming the
 sources it was working on; the next refresh takes their unfinished state (`syncing`, a build that
 did not finish) as its own and finishes it, where it would otherwise exit with 4.
 """
@@ -19,10 +21,11 @@ from typing import Iterable
 
 import neo4j
 
-from mlprov.analytics.export import FAILED_BUILD, FORMATS, ExportResult, GraphBusyError, export_locked, folder_lock
+from mlprov.analytics.export import FAILED_BUILD, FORMATS, ExportResult, check_sources, export_locked, folder_lock
 from mlprov.analytics.graphlets import BuildReport, build, built_settings
 from mlprov.core import queries
 from mlprov.core.output import atomic_write
+from mlprov.core.workers import alive
 from mlprov.loader.operators import OperatorMap
 from mlprov.loader.load import DEFAULT_BATCH_SIZE
 from mlprov.loader.store_location import parse_location
@@ -49,12 +52,12 @@ def refresh(stores: Iterable[str], driver: neo4j.Driver, database: str, output: 
     with folder_lock(output, wait):
         named = [resolve(text, driver, database) for text in stores]
         sources = [name or parse_location(location).default_source_name for location, name in named]
-        ours = set(_interrupted(output))
-        busy = [f"{source} ({status})" for source, status, *_ in _statuses(driver, database)
-                if status not in ("loaded", FAILED_BUILD) and source not in ours]  # a failed build is retried
-        if busy:
-            raise GraphBusyError(f"not refreshing while other work runs on sources {', '.join(busy)}; "
-                                 "run again later")
+        statuses = _statuses(driver, database)
+        # Its own interrupted or stuck sources, and any whose graphlet build failed, are a refresh's
+        # to finish (a failed build is retried, rules §12).
+        ours = (set(_interrupted(output)) | _stuck_among(driver, database, sources)
+                | {source for source, status, *_ in statuses if status == FAILED_BUILD})
+        check_sources(driver, database, statuses, "refreshing", taken_over=ours)
         _note(output, sources)
         synced = [sync_store(location, driver, database, source_name=source, operators=operators,
                              batch_size=batch_size, overlap_ms=overlap_ms, quiet=quiet)
@@ -68,6 +71,14 @@ def refresh(stores: Iterable[str], driver: neo4j.Driver, database: str, output: 
 def _statuses(driver: neo4j.Driver, database: str) -> list[list]:
     _, rows = queries.execute(driver, database, "export.source_versions")
     return rows
+
+
+def _stuck_among(driver: neo4j.Driver, database: str, sources: list[str]) -> set[str]:
+    """The sources of this refresh that a load or sync which died left `loading` or `syncing`: its
+    sync finishes them (a full load, or a sync from the old watermarks), rules §13."""
+    _, rows = queries.execute(driver, database, "export.source_activity")
+    return {source for source, status, worker, age_ms, _ in rows
+            if source in sources and status in ("loading", "syncing") and not alive(worker, age_ms)}
 
 
 def _interrupted(output: Path) -> list[str]:

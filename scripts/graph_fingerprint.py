@@ -23,8 +23,9 @@ from collections import defaultdict
 # Source facts of the run, not of the store: they differ between two loads of the same store state.
 # `location` is where the store was read from, like `path` (a file's path): the same store state
 # read from a copy elsewhere gives the same graph.
+# `worker` and `heartbeat_at` name the process loading or syncing a source while it runs (rules §13).
 RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "location", "synced_at",
-             "sync_seconds"}
+             "sync_seconds", "worker", "heartbeat_at"}
 # Labels that mark work pending for the graphlet build (rules §10), not content.
 WORK_MARKS = {"Changed"}
 

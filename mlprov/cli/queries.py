@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mlprov.analytics.runner import coerce, run_query
+from mlprov.analytics.runner import analysis, coerce, run_query
 from mlprov.cli.options import Output, format_option
 from mlprov.core import queries
 from mlprov.core.errors import BadInputError
@@ -60,9 +60,9 @@ def analyze(
     fmt: AnalyzeFormat = Format.table,
     output: Output = None,
 ) -> None:
-    """Run a stored query and print its table (data on stdout); graphlet settings it takes and is
-    not given are those the graphlets were built with."""
-    query = queries.registry().get(name)
+    """Run a stored read query and print its table (data on stdout); graphlet settings it takes and
+    is not given are those the graphlets were built with. Write queries are refused (exit code 2)."""
+    query = analysis(name)
     params = coerce(query, _parse_params(param))
     check_destination(fmt, output)
     with connect() as (driver, database):

@@ -15,5 +15,11 @@ class BadInputError(MlprovError):
     """An input file or value that mlprov refuses (not MLMD, wrong schema version, ...)."""
 
 
+class UsageError(MlprovError):
+    """A command asked for something it does not do (e.g. `mlprov analyze` given a write query)."""
+
+    exit_code = EXIT_USAGE
+
+
 class ServerError(MlprovError):
     """The Neo4j server could not be assembled, started, reached or stopped."""

@@ -41,14 +41,32 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc/self/status), else by setting
+    and restoring it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place."""
+    """Write `path` by `write(temporary path)` in the same folder, fsync, and rename it into place.
+    The file gets the mode a plain `open(path, "w")` gives it (0666 less the umask), not the
+    temporary file's 0600 (rules §13)."""
     path = Path(path)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     temporary = Path(name)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~current_umask())
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -84,6 +84,12 @@ class StoredQuery:
         return bool(_IN_TRANSACTIONS.search(_strip_strings_and_comments(self.body)))
 
     @property
+    def read_only(self) -> bool:
+        """A read query: an analysis, run by `mlprov analyze` and the analytics runner in read-only
+        transactions (rules §13)."""
+        return self.mode == "read"
+
+    @property
     def takes_settings(self) -> bool:
         return any(p.setting for p in self.params.values())
 
@@ -395,17 +401,35 @@ def execute(driver: neo4j.Driver, database: str, name: str, settings: GraphletSe
     """Run a stored query; returns (column names, rows). Read queries run in read transactions.
     Parameters named like a graphlet setting that are not given come from `settings` (else the
     default settings)."""
-    query = registry().get(name)
+    return execute_query(driver, database, registry().get(name), settings, **params)
+
+
+def execute_query(driver: neo4j.Driver, database: str, query: StoredQuery, settings: GraphletSettings | None = None,
+                  **params: Any) -> tuple[list[str], list[list[Any]]]:
+    """Run `query`; returns (column names, rows). A read query runs in READ access mode, so the
+    server itself refuses a write in it, whatever its header says (rules §13)."""
     bound = query.bind(params, settings)
+    try:
+        return _run(driver, database, query, bound)
+    except neo4j.exceptions.ClientError as exc:
+        if query.read_only and exc.code == "Neo.ClientError.Statement.AccessMode":
+            raise QueryError(f"query {query.name!r} ({query.path}) is declared read-only but writes; "
+                             "the server refused it and nothing was written") from None
+        raise
+
+
+def _run(driver: neo4j.Driver, database: str, query: StoredQuery,
+         bound: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     if query.mode == "schema" or query.runs_in_own_transactions:
         keys: list[str] = []
         rows: list[list[Any]] = []
-        with driver.session(database=database) as session:
+        access = neo4j.READ_ACCESS if query.read_only else neo4j.WRITE_ACCESS
+        with driver.session(database=database, default_access_mode=access) as session:
             for statement in query.statements:
                 result = session.run(_tagged(query, statement), bound)
                 keys, rows = list(result.keys()), [list(r.values()) for r in result]
         return keys, rows
-    routing = neo4j.RoutingControl.READ if query.mode == "read" else neo4j.RoutingControl.WRITE
+    routing = neo4j.RoutingControl.READ if query.read_only else neo4j.RoutingControl.WRITE
     records, _, keys = driver.execute_query(
         _tagged(query, query.body), bound, routing_=routing, database_=database
     )

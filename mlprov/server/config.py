@@ -138,6 +138,8 @@ class InstanceLayout:
     def create(self) -> None:
         for folder in (self.conf_dir, self.data_dir, self.logs_dir, self.import_dir, self.run_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # The graph and the auth file are the user's alone, whatever the umask (rules §13).
+        self.data_dir.chmod(0o700)
 
 
 def render_conf(

@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,11 +248,20 @@ class LocalServer:
         return password
 
     def _set_initial_password(self, java: str) -> None:
-        """Neo4j reads the initial password only before its first start."""
+        """Neo4j reads the initial password only before its first start. The password reaches
+        neo4j-admin in an argument file (`@FILE`, which its command-line parser expands) readable
+        only by the user and removed at once, never on a command line that `ps` shows."""
         password = self._initial_password()
-        # "--" ends the options, so a user's password may start with "-".
-        command = self.admin_command(java, "dbms", "set-initial-password", "--", password)
-        result = subprocess.run(command, env=self.java_env(), capture_output=True, text=True)
+        fd, name = tempfile.mkstemp(dir=self.home, prefix=".initial-password.", suffix=".args")
+        argument_file = Path(name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                # "--" ends the options, so a password may start with "-"; quoted, with backslash escapes.
+                file.write("--\n\"" + password.replace("\\", "\\\\").replace('"', '\\"') + "\"\n")
+            command = self.admin_command(java, "dbms", "set-initial-password", f"@{argument_file}")
+            result = subprocess.run(command, env=self.java_env(), capture_output=True, text=True)
+        finally:
+            argument_file.unlink(missing_ok=True)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).replace(password, "***")
             raise ServerError(f"setting the initial Neo4j password failed:\n{_tail(output)}")

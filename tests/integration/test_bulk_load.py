@@ -176,3 +176,64 @@ def test_refusals_exit_1_and_write_nothing(bulk, case, tmp_path):
     assert len(errors) == 1 and expected in errors[0], result.stderr
     assert query(target, "MATCH (n) RETURN count(n) AS n") == before
     assert server.layout.pid_file.read_text() == pid, "a refusal must not restart the server"
+
+
+@pytest.fixture
+def empty_bulk(tmp_path, shared_distribution, free_port):
+    """A started server with an empty database, laid out as the user's local server (as `bulk`)."""
+    mlprov_home = tmp_path / "mlprov-home"
+    home = mlprov_home / "neo4j"
+    home.mkdir(parents=True)
+    for name in ("lib", "plugins", MARKER_NAME):
+        (home / name).symlink_to(shared_distribution.root / name)
+    env = {**os.environ, "MLPROV_HOME": str(mlprov_home), "MLPROV_BOLT_PORT": str(free_port()),
+           "MLPROV_HTTP_PORT": str(free_port())}
+    for variable in ("NEO4J_URI", "NEO4J_PASSWORD", "NEO4J_USER", "NEO4J_DATABASE"):
+        env.pop(variable, None)
+    server = LocalServer(home, bolt_port=int(env["MLPROV_BOLT_PORT"]), http_port=int(env["MLPROV_HTTP_PORT"]))
+    server.start()
+    yield SimpleNamespace(server=server, env=env)
+    server.stop()
+
+
+def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empty_bulk, tmp_path):
+    """kill -9 of `mlprov load --bulk` while neo4j-admin imports (rules §13): the importer dies with
+    it, and the next `load --bulk` removes what the dead one left in import/, puts the database back,
+    starts the server the dead one stopped, and loads."""
+    import signal
+    import time
+
+    import psutil
+
+    server = empty_bulk.server
+    corpus = generate(tmp_path / "killed_bulk.sqlite", pipelines=4, days=30, seed=9, progress=None).store
+    command = [sys.executable, "-m", "mlprov", "load", "--bulk", str(corpus)]
+    loading = subprocess.Popen(command, env=empty_bulk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    importer = None
+    while importer is None:
+        assert loading.poll() is None, f"the bulk load ended before its importer was seen: {loading.communicate()}"
+        assert time.monotonic() < deadline, "the importer never started"
+        importer = next((p for p in psutil.Process(loading.pid).children(recursive=True)
+                         if "import" in p.cmdline() and "full" in p.cmdline()), None)
+        time.sleep(0.05)
+    os.kill(loading.pid, signal.SIGKILL)
+    loading.communicate(timeout=60)
+    # The importer dies with the bulk load that started it.
+    importer.wait(timeout=30)
+    assert not importer.is_running()
+    left = list(server.layout.import_dir.glob("mlprov-bulk-*"))
+    assert left, "the killed bulk load left no folder in import/ (it was killed too late?)"
+    assert not server.is_running(), "the killed bulk load had not stopped the server yet"
+
+    rerun = subprocess.run(command, env=empty_bulk.env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "undoing it" in rerun.stderr
+    assert list(server.layout.import_dir.glob("mlprov-bulk-*")) == []
+    assert server.is_running()
+    target = server.target()
+    assert query(target, "MATCH (s:Source) RETURN s.name AS name, s.status AS status") == [
+        {"name": corpus.stem, "status": "loaded"}]
+    with sqlite3.connect(corpus) as conn:
+        artifacts = conn.execute("SELECT count(*) FROM Artifact").fetchone()[0]
+    assert query(target, "MATCH (a:Artifact) RETURN count(a) AS n") == [{"n": artifacts}]

@@ -4,6 +4,7 @@ codes a scheduler acts on (3: locked, 4: a source is loading)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from mlprov.analytics.export import EXIT_BUSY, EXIT_LOCKED, STATE_FILE, export, folder_lock
+from mlprov.analytics.export import EXIT_BUSY, EXIT_LOCKED, EXIT_STUCK, STATE_FILE, export, folder_lock
+from mlprov.core.workers import STALE_AFTER_SECONDS, this_worker
 from mlprov.analytics.graphlets import build
 from mlprov.analytics.tables import analysis_queries, stem
 from mlprov.corpus import generate
@@ -46,6 +48,13 @@ def run_export(target, output, **options):
 def tables_in(folder) -> list:
     """The exported table files in `folder` (not the state, lock or temporary files)."""
     return sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and not p.name.startswith("."))
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    return int(ended.stdout)
 
 
 def expected_files(tables, formats=("csv", "parquet")) -> set[str]:
@@ -241,16 +250,30 @@ def test_exit_codes_for_a_held_lock_and_a_loading_source(graph, tmp_path):
     assert "another export" in locked.stderr
 
     source = default_source_name(store(FIRST[0]))
-    with graph.driver() as driver:
-        driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loading'", source=source,
-                             database_=graph.database)
-        try:
-            busy = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total")
-        finally:
-            driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loaded'", source=source,
+    # A load in progress: the worker that marked the source is alive (this test's own process) and
+    # its heartbeat fresh. A marker no live worker keeps is a stuck source (rules §13).
+    elsewhere = json.dumps({"host": "another-host", "boot": 1, "pid": 1, "started": 1.0})
+    markers = [
+        (this_worker(), 0, EXIT_BUSY, f"{source} (loading)"),
+        (elsewhere, 0, EXIT_BUSY, f"{source} (loading)"),
+        (None, None, EXIT_STUCK, f"{source} (loading; no live load or sync keeps its marker): run `mlprov load "),
+        (elsewhere, int(STALE_AFTER_SECONDS * 1000) + 60_000, EXIT_STUCK, f"{source} (loading; pid 1 on another-host sent no heartbeat"),
+        (json.dumps({**json.loads(this_worker()), "pid": dead_pid()}), 0, EXIT_STUCK, "is gone): run `mlprov load "),
+    ]
+    for worker, age_ms, code, named in markers:
+        with graph.driver() as driver:
+            driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loading', s.worker = $worker, "
+                                 "s.heartbeat_at = timestamp() - $age", source=source, worker=worker, age=age_ms,
                                  database_=graph.database)
-    assert busy.returncode == EXIT_BUSY, busy.stderr
-    assert not (tmp_path / "waste_total.csv").exists()
+            try:
+                refused = run_cli(graph, "export", "--output", str(tmp_path), "--only", "waste_total")
+            finally:
+                driver.execute_query("MATCH (s:Source {name: $source}) SET s.status = 'loaded' "
+                                     "REMOVE s.worker, s.heartbeat_at", source=source, database_=graph.database)
+        assert refused.returncode == code, (worker, age_ms, refused.stderr)
+        errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and named in errors[0], (worker, age_ms, refused.stderr)
+        assert not (tmp_path / "waste_total.csv").exists()
     # A graphlet build under way (or one that died) is busy too.
     with graph.driver() as driver:
         driver.execute_query("MATCH (s:Source {name: $source}) SET s.graphlets_status = 'building'",

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from mlprov.analytics.export import LOCK_FILE
+from mlprov.core.workers import this_worker
 from mlprov.refresh import NOTE_FILE
 from scripts.graph_fingerprint import fingerprint
 from tests.helpers import run_cli, store
@@ -80,13 +81,26 @@ def test_refresh_exits_3_while_the_lock_is_held_and_4_while_a_source_syncs_elsew
     assert locked.returncode == 3 and "another export is writing" in locked.stderr, locked.stderr
     assert fingerprint_of(clean_db) == before
 
-    # Another store, being synced by some other process.
+    # Another store, being synced by some other live process (this test's own, heartbeat fresh).
     run_cli(clean_db, "load", str(store("penguin-transform")), "--quiet", check=True)
-    other = cypher(clean_db, "MATCH (s:Source) WHERE s.name <> 'tfma' SET s.status = 'syncing' RETURN s.name AS name")
+    other = cypher(clean_db, "MATCH (s:Source) WHERE s.name <> 'tfma' SET s.status = 'syncing', s.worker = $worker, "
+                             "s.heartbeat_at = timestamp() RETURN s.name AS name", worker=this_worker())
     before = fingerprint_of(clean_db)
     busy = refresh(clean_db, output, live)
     assert busy.returncode == 4 and f"{other[0]['name']} (syncing)" in busy.stderr, busy.stderr
     assert fingerprint_of(clean_db) == before
+
+    # The same, left by a sync that died (no worker keeps it): stuck, exit 5 naming it and how to finish it.
+    cypher(clean_db, "MATCH (s:Source {name: $name}) REMOVE s.worker, s.heartbeat_at", name=other[0]["name"])
+    stuck = refresh(clean_db, output, live)
+    assert stuck.returncode == 5, stuck.stderr
+    assert f"{other[0]['name']} (syncing; " in stuck.stderr and f"mlprov sync {other[0]['name']}" in stuck.stderr
+    assert fingerprint_of(clean_db) == before
+
+    # Among the refresh's own sources, a source a dead sync left is finished by this refresh's sync.
+    finished = refresh(clean_db, output, live, str(store("penguin-transform")))
+    assert finished.returncode == 0, finished.stderr
+    assert cypher(clean_db, "MATCH (s:Source) WHERE s.status <> 'loaded' RETURN s.name AS name") == []
 
 
 def test_a_refresh_that_was_killed_is_finished_by_the_next(clean_db, tmp_path, growing):

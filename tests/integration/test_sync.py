@@ -261,8 +261,11 @@ def test_a_sync_killed_mid_way_then_run_again_equals_a_clean_sync(clean_db, refe
     # A half-synced source is left alone, as a half-loaded one is.
     built = run_cli(clean_db, "graphlets", "build", check=True)
     assert "corpus\tskipped\tsync not finished" in built.stdout
+    # The killed sync's process is gone: the export names the stuck source and what finishes it
+    # (exit code 5, rules §13) rather than waiting for it (4).
     exported = run_cli(clean_db, "export", "--output", str(tmp_path / "export"))
-    assert exported.returncode == 4, exported.stderr
+    assert exported.returncode == 5, exported.stderr
+    assert "corpus (syncing; " in exported.stderr and "`mlprov sync corpus`" in exported.stderr, exported.stderr
 
     rerun = run_cli(clean_db, "sync", str(live), "--quiet")
     assert rerun.returncode == 0, rerun.stderr

@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from mlprov.core import queries
 from mlprov.core.output import Format, atomic_write, json_text, write_frame
 from tests.cli import invoke, use_echo_registry
 from tests.helpers import store
@@ -143,3 +145,45 @@ def test_corpus_describe_as_a_table(monkeypatch, capsys):
     assert lines[0].split() == ["quantity", "value", "target"]
     values = {line.split()[0]: line.split()[1] for line in lines[1:]}
     assert {q: values[q] for q in DESCRIBED} == {"pipelines": "1", "trainer_executions": "2", "push_share": "0.5"}
+
+
+WRITE_QUERIES = [query.name for query in queries.registry() if query.mode != "read"]
+
+
+def test_the_registry_has_write_queries_for_analyze_to_refuse():
+    assert {"graphlets.clear", "load.source_delete", "schema.constraints"} <= set(WRITE_QUERIES)
+
+
+@pytest.mark.parametrize("name", WRITE_QUERIES)
+def test_analyze_refuses_every_write_query_before_connecting(monkeypatch, capsys, offline, name):
+    """rules §13: analyze runs read queries only. NEO4J_URI is unreachable, so a refusal that came
+    from a failed connection would say so instead."""
+    code, out, err = invoke(monkeypatch, capsys, "analyze", name, "-p", "source=s")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {name} is a ") and "read queries only" in err
+
+
+def test_analyze_refuses_a_write_query_by_its_short_name(monkeypatch, capsys, offline):
+    code, _, err = invoke(monkeypatch, capsys, "analyze", "clear", "-p", "source=s")
+    assert code == 2 and "graphlets.clear is a write query" in err and "mlprov graphlets build" in err
+
+
+def test_the_analytics_runner_refuses_a_write_query_before_connecting(offline):
+    from mlprov.analytics import runner
+    from mlprov.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="source_delete is a write query"):
+        runner.run("source_delete", source="s")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_an_atomic_write_gets_the_mode_the_umask_gives(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "table.csv", lambda path: path.write_text("a\n", encoding="utf-8"))
+        with open(tmp_path / "plain.csv", "w", encoding="utf-8") as plain:
+            plain.write("a\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == (tmp_path / "plain.csv").stat().st_mode & 0o777
