@@ -34,6 +34,10 @@ from mlprov.core.transactions import release_orphans
 log = logging.getLogger(__name__)
 
 BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "absorb_changes")
+# What the steps write, versioned: raised whenever a step writes new or other properties, so graphlets
+# built by an older version are rebuilt rather than read by analyses that expect what they lack.
+# 2: per-category costs on each graphlet (costs step).
+GRAPHLET_FORMAT = 2
 # The one reason of graphlets.pending that an incremental build serves; every other one is a full build.
 SYNCED = "store synced"
 FULL, INCREMENTAL = "full", "incremental"
@@ -41,8 +45,8 @@ FULL, INCREMENTAL = "full", "incremental"
 
 def fingerprint(settings: GraphletSettings) -> str:
     """What a build is recorded with on the Source node: the settings and the build steps (graphlets
-    built by a version with other steps, or with other settings, are rebuilt)."""
-    return json.dumps({**asdict(settings), "steps": BUILD_STEPS}, sort_keys=True)
+    built by a version with other steps or another format, or with other settings, are rebuilt)."""
+    return json.dumps({**asdict(settings), "steps": BUILD_STEPS, "format": GRAPHLET_FORMAT}, sort_keys=True)
 
 
 def built_settings(driver: neo4j.Driver, database: str, source: str | None = None) -> GraphletSettings:
