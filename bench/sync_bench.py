@@ -114,7 +114,8 @@ def sync_against_reload(args, corpus, folder: Path) -> dict:
         built, report["sync_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         report["sync_build_graphlets"] = built.graphlets
         report["sync_build_mode"] = ",".join(sorted(set(built.modes.values())))
-        report["sync_build_touched"] = {key: value for touched in built.touched.values() for key, value in touched.items()}
+        report["sync_build_touched"] = {key: value for touched in built.touched.values()
+                                        for key, value in touched.items()}
         report["sync_build_slowest"] = slowest(built.step_seconds)
         exported, report["sync_export_s"] = timed(lambda: export_timing_tables(driver, target.database,
                                                                                folder / "export", report, "sync"))

@@ -3,10 +3,11 @@ the sync marked `Changed` reaches, and the graph equals a fresh load of the same
 build, element for element (scripts/graph_fingerprint.py, the marks counted: none may be left), and
 its graphlet table row for row.
 
-Stores grow as live ones do: the synthetic corpus (a small one, and S) replayed day by day (`corpus replay`), and the real
-stores cut at earlier instants (tests/mlmd_cut.py) and grown to the whole store; rows also leave a
-store (deleted through SQL, which the sync removes, rules §10 step 5). Each step's fresh load and
-full build run on the second throwaway server (`reference_neo4j`), from the same file.
+Stores grow as live ones do: the synthetic corpus (a small one, and S) replayed day by day
+(`corpus replay`), and the real stores cut at earlier instants (tests/mlmd_cut.py) and grown to the
+whole store; rows also leave a store (deleted through SQL, which the sync removes, rules §10 step
+5). Each step's fresh load and full build run on the second throwaway server (`reference_neo4j`),
+from the same file.
 """
 
 from __future__ import annotations
