@@ -1,4 +1,4 @@
-"""`mlprov demo` shows a live store (rules §10, §11): it loads the corpus as of an earlier day, builds,
+"""`mlprov demo` shows a live store (rules §10 and rules §11): it loads the corpus as of an earlier day, builds,
 grows the store by the remaining days, syncs it and builds only what the sync reached. Its final
 graph, graphlets included, equals a fresh load of its final store with a full build (element for
 element, scripts/graph_fingerprint.py, and the graphlet table row for row); run again, it finds
