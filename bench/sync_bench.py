@@ -2,7 +2,8 @@
 and (--mariadb) the loader's throughput from MariaDB against from SQLite on the same store.
 
 1. The synthetic corpus (--scale, default M) as it stood at the end of day D (--day) is loaded
-   into a throwaway Neo4j, its graphlets built and every analysis table exported.
+   into a throwaway Neo4j (--bulk-first: by `load --bulk`), its graphlets built and every
+   analysis table exported.
 2. The store grows by one day (`corpus replay`, in place, as an orchestrator writes it). The
    refresh path: `mlprov sync` (its own process: wall time and peak RSS), `graphlets build`
    (incremental: only what the sync's `Changed` marks reach, rules §11), `export` (the analyses
@@ -14,7 +15,7 @@ and (--mariadb) the loader's throughput from MariaDB against from SQLite on the 
    by ml-metadata, so MLPROV_MLMD_PYTHON or .venv-mlmd is needed), then loaded from there and from
    the SQLite file, each by `mlprov load` into a fresh throwaway Neo4j.
 
-    .venv/bin/python bench/sync_bench.py --scale M --day 60 [--check] [--mariadb]
+    .venv/bin/python bench/sync_bench.py --scale M --day 60 [--check] [--mariadb] [--bulk-first]
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from throwaway import free_port, keep_results, throwaway_server
+from throwaway import free_port, keep_results, throwaway_local_server, throwaway_server
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the throwaway MariaDB and the MySQL copy of tests/ (--mariadb)
@@ -36,6 +38,7 @@ sys.path.insert(0, str(REPO))  # the throwaway MariaDB and the MySQL copy of tes
 from mlprov.analytics.export import export  # noqa: E402
 from mlprov.analytics.graphlets import build  # noqa: E402
 from mlprov.analytics.tables import run_tables  # noqa: E402
+from mlprov.bulk_load import bulk_load  # noqa: E402
 from mlprov.corpus import day_end_ms, replay  # noqa: E402
 from mlprov.corpus.full_cache import cached_corpus  # noqa: E402
 from mlprov.corpus.snapshot import copy_as_of  # noqa: E402
@@ -102,8 +105,13 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
     # The store only: its ground truth (write_snapshot's) would cost most of a generation at L.
     _, report_snapshot_s = timed(lambda: copy_as_of(full, live, day_end_ms(args.day)))
     report: dict = {"snapshot_s": report_snapshot_s, "store_mb_day_d": round(live.stat().st_size / 2**20, 1)}
-    with throwaway_server() as target, target.driver() as driver:
-        loaded, report["initial_load_s"] = timed(lambda: load_store(live, driver, target.database, quiet=True))
+    with throwaway_local_server() as server, ExitStack() as stack:
+        target = server.target()
+        if args.bulk_first:
+            [loaded], report["initial_load_s"] = timed(lambda: bulk_load([live], server, quiet=True))
+        driver = stack.enter_context(target.driver())
+        if not args.bulk_first:
+            loaded, report["initial_load_s"] = timed(lambda: load_store(live, driver, target.database, quiet=True))
         report["rows_day_d"] = loaded.nodes + loaded.relationships
         _, report["initial_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         _, report["initial_export_s"] = timed(lambda: export(driver, target.database, folder / "export"))
@@ -184,6 +192,8 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="the full corpus cache (default: the usual one)")
     parser.add_argument("--check", action="store_true", help="compare the graphs of the two paths")
     parser.add_argument("--mariadb", action="store_true", help="also time loading the full store from MariaDB")
+    parser.add_argument("--bulk-first", action="store_true",
+                        help="load day D with `load --bulk` (not measured against anything; saves time at L)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("neo4j").setLevel(logging.ERROR)

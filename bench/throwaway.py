@@ -34,12 +34,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[Target]:
+def throwaway_local_server() -> Iterator[LocalServer]:
+    """The server itself, for a benchmark that bulk-imports into it (`mlprov.bulk_load`)."""
     with tempfile.TemporaryDirectory(prefix="mlprov-bench-") as tmp:
         server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
                              http_port=free_port(), auth=False)
         server.start()
         try:
-            yield server.target()
+            yield server
         finally:
             server.stop()
+
+
+@contextmanager
+def throwaway_server() -> Iterator[Target]:
+    with throwaway_local_server() as server:
+        yield server.target()
