@@ -127,7 +127,7 @@ def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_buil
     live = write_snapshot(tmp_path / "live" / f"{SOURCE}.sqlite", day_end_ms(S_FIRST_DAY), cache_dir=cache,
                           progress=None, **S).store
     load_and_build(clean_db, [live])
-    for day in range(S_FIRST_DAY + 1, S_FIRST_DAY + 4):
+    for day in range(S_FIRST_DAY + 1, S_FIRST_DAY + 3):
         replay(live, day, cache_dir=cache, progress=None, **S)
         synced, report = sync_and_build(clean_db, [live])
         assert synced[SOURCE].status == "synced", day
