@@ -18,7 +18,9 @@ import time
 
 import pytest
 
+from mlprov.analytics.graphlets import fingerprint as build_fingerprint
 from mlprov.core import queries
+from mlprov.core.settings import GraphletSettings
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.loader import load_store
@@ -308,7 +310,8 @@ def test_graphlet_builds_see_a_synced_source_as_changed(clean_db, corpus_cache, 
     replay(live, 7, cache_dir=corpus_cache, progress=None, **TINY)
     sync(clean_db, live)
     with clean_db.driver() as driver:
-        _, pending = queries.execute(driver, clean_db.database, "graphlets.pending", fingerprint="unused")
+        _, pending = queries.execute(driver, clean_db.database, "graphlets.pending",
+                                     fingerprint=build_fingerprint(GraphletSettings()))
     assert [row[2] for row in pending if row[0] == "corpus"] == ["store synced"]
 
 
