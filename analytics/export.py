@@ -112,6 +112,10 @@ def _remove_leftovers(output: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+# The status `export.source_versions` gives a source whose graphlet build failed (rules §12).
+FAILED_BUILD = "graphlets failed"
+
+
 def _busy_sources(versions: list[list]) -> list[str]:
     return [f"{source} ({status})" for source, status, *_ in versions if status != "loaded"]
 
@@ -144,6 +148,10 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     result = ExportResult(output)
     _remove_leftovers(output)
     versions = _source_versions(driver, database)
+    failed = [source for source, status, *_ in versions if status == FAILED_BUILD]
+    if failed:  # rules §12: not in progress, so not exit code 4: it needs someone (exit code 1)
+        raise MlprovError(f"not exporting: building the graphlets of source(s) {', '.join(failed)} failed; "
+                          "`mlprov graphlets build` says why and rebuilds them")
     busy = _busy_sources(versions)
     if busy:
         raise GraphBusyError(f"not exporting while sources are loading or syncing or their graphlets are being "

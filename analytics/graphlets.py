@@ -7,6 +7,11 @@ marked `Changed`, which artifacts, graphlets, chains and pipelines the change re
 build steps run on those only. Every other reason (never built, settings changed, the last build
 did not finish, `--force`) rebuilds the source whole. Both run the same steps (`BUILD_STEPS`), each
 given either a scope (lists of uids) or none (the whole source); a rebuild touches no other source.
+
+A step that fails (rules §12) fails its source only: the server transactions it left are ended,
+the source's graphlets are removed and it is marked `failed` (the next build rebuilds it whole),
+and the other sources are built; `build` then raises `GraphletBuildError` naming each failed
+source. A lost connection ends the build at once (`ServerError`); its source stays `building`.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from typing import Any
 import neo4j
 
 from mlprov.core import queries
-from mlprov.core.errors import MlprovError
+from mlprov.core.errors import MlprovError, ServerError
 from mlprov.core.settings import GraphletSettings
+from mlprov.core.transactions import release_orphans
 
 
 log = logging.getLogger(__name__)
@@ -63,46 +69,131 @@ class BuildReport:
     reasons: dict[str, str] = field(default_factory=dict)  # source -> why it was built
     # source -> how much each step of an incremental build covered (see Scopes.counts)
     touched: dict[str, dict[str, int]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> why its build failed (one line)
+
+
+class GraphletBuildError(MlprovError):
+    """Some sources' builds failed (the others were built); `report` says which and why."""
+
+    def __init__(self, report: BuildReport):
+        self.report = report
+        super().__init__("; ".join(f"{source}: {why}" for source, why in report.failed.items()))
+
+
+# A connection that is gone: nothing more can be built, and the source stays `building`.
+_CONNECTION_LOST = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                    neo4j.exceptions.DatabaseUnavailable)
+# What a server refuses or fails in one step (a value it cannot index, a type error, a deadlock):
+# that source fails, the others are built.
+_STEP_FAILED = (neo4j.exceptions.Neo4jError,)
+
+
+class _StepFailed(Exception):
+    def __init__(self, step: str, cause: Exception):
+        super().__init__(step)
+        self.step, self.cause = step, cause
 
 
 def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None = None,
           *, force: bool = False, quiet: bool = False) -> BuildReport:
     settings = settings or GraphletSettings()
-    queries.execute(driver, database, "schema.constraints")
-    keys, rows = queries.execute(driver, database, "graphlets.pending",
-                                 fingerprint=fingerprint(settings), force=force)
+    try:
+        # Transactions an earlier build left behind (a step failed on a version without this
+        # clean-up, or its client died) would hold their locks, and this build would wait for ever.
+        _release(driver, database, "before the build")
+        queries.execute(driver, database, "schema.constraints")
+        keys, rows = queries.execute(driver, database, "graphlets.pending",
+                                     fingerprint=fingerprint(settings), force=force)
+    except _CONNECTION_LOST as exc:
+        raise ServerError("lost the connection to Neo4j before building graphlets: run "
+                          "`mlprov graphlets build` again once Neo4j is back") from exc
     report = BuildReport()
     for source, status, reason in rows:
         if status != "loaded":
             report.skipped[source] = reason
             log.warning("graphlets: skipping source %r: %s", source, reason)
             continue
-        started = time.monotonic()
-        mode = INCREMENTAL if reason == SYNCED else FULL
         run = _Run(driver, database, settings, source, report, quiet)
-        # From here until mark_built the source says `building`: a build that dies half-way is
-        # redone whole by the next one, which also absorbs the Changed marks left behind.
-        run.step("mark_building")
-        trace_end, built_trace_end = run.read("scope_trace_end")[0]
-        if mode == INCREMENTAL:
-            scopes = _incremental(run, trace_end, built_trace_end)
-            report.touched[source] = scopes.counts()
-        else:
-            for step in BUILD_STEPS:
-                run.step(step, **({"trace_end": trace_end} if step == "outcomes" else {}))
-        _, counted = queries.execute(driver, database, "graphlets.count", source=source)
-        n = counted[0][0]
-        seconds = time.monotonic() - started
-        run.step("mark_built", fingerprint=fingerprint(settings),
-                 facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
-        report.built.append(source)
-        report.seconds[source] = seconds
-        report.modes[source] = mode
-        report.reasons[source] = reason
-        report.graphlets += n
-        if not quiet:
-            log.info("graphlets: %s: %d graphlets (%s: %s build) in %.1fs", source, n, reason, mode, seconds)
+        try:
+            _build_source(run, reason)
+        except _StepFailed as failed:
+            if isinstance(failed.cause, _CONNECTION_LOST):
+                raise ServerError(
+                    f"lost the connection to Neo4j while building the graphlets of source {source!r} "
+                    f"(step {failed.step}); the source is marked `building`: run `mlprov graphlets build` "
+                    "again once Neo4j is back") from failed.cause
+            report.failed[source] = _fail_source(run, failed)
+    if report.failed:
+        raise GraphletBuildError(report)
     return report
+
+
+def _build_source(run: _Run, reason: str) -> None:
+    report, source, settings = run.report, run.source, run.settings
+    started = time.monotonic()
+    mode = INCREMENTAL if reason == SYNCED else FULL
+    # From here until mark_built the source says `building`: a build that dies half-way is
+    # redone whole by the next one, which also absorbs the Changed marks left behind.
+    run.step("mark_building")
+    trace_end, built_trace_end = run.read("scope_trace_end")[0]
+    if mode == INCREMENTAL:
+        scopes = _incremental(run, trace_end, built_trace_end)
+        report.touched[source] = scopes.counts()
+    else:
+        for step in BUILD_STEPS:
+            run.step(step, **({"trace_end": trace_end} if step == "outcomes" else {}))
+    n = run.read("count")[0][0]
+    seconds = time.monotonic() - started
+    run.step("mark_built", fingerprint=fingerprint(settings),
+             facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
+    report.built.append(source)
+    report.seconds[source] = seconds
+    report.modes[source] = mode
+    report.reasons[source] = reason
+    report.graphlets += n
+    if not run.quiet:
+        log.info("graphlets: %s: %d graphlets (%s: %s build) in %.1fs", source, n, reason, mode, seconds)
+
+
+def _server_message(exc: Exception) -> str:
+    """The server's message, on one line and short (it may quote a value of the store)."""
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _release(driver: neo4j.Driver, database: str, when: str) -> None:
+    try:
+        released = release_orphans(driver, database)
+    except neo4j.exceptions.ClientError as exc:  # a user not allowed to list or end transactions
+        log.warning("graphlets: could not look for server transactions left holding locks %s (%s)",
+                    when, _server_message(exc))
+        return
+    if released:
+        log.warning("graphlets: ended %d server transaction(s) %s that no client could finish and that "
+                    "held locks (rules §12)", len(released), when)
+
+
+def _fail_source(run: _Run, failed: _StepFailed) -> str:
+    """rules §12: end what the failed step left on the server, remove the source's half-built
+    graphlets and mark it `failed` (the next build rebuilds it whole); returns the one-line reason."""
+    why = f"building its graphlets failed at step {failed.step}: {_server_message(failed.cause)}"
+    try:
+        try:
+            _release(run.driver, run.database, f"after {run.source}'s failed step")
+        except _CONNECTION_LOST as exc:
+            raise _StepFailed("clean-up", exc) from exc
+        run.step("clear")
+        run.step("mark_failed", error=why)
+        why += "; its graphlets were removed and the next `mlprov graphlets build` rebuilds it"
+    except _StepFailed as also:
+        if isinstance(also.cause, _CONNECTION_LOST):
+            raise ServerError(
+                f"lost the connection to Neo4j after building the graphlets of source {run.source!r} "
+                f"failed ({why}); the source is marked `building`: run `mlprov graphlets build` again "
+                "once Neo4j is back") from also.cause
+        why += (f"; removing its half-built graphlets failed too ({_server_message(also.cause)}): "
+                "it stays `building` and the next `mlprov graphlets build` rebuilds it")
+    return why
 
 
 class _Run:
@@ -119,7 +210,10 @@ class _Run:
             params = {"source": self.source, **params}
         started = time.monotonic()
         # Each query gets the settings its header declares, and the source.
-        _, rows = queries.execute(self.driver, self.database, query.name, self.settings, **params)
+        try:
+            _, rows = queries.execute(self.driver, self.database, query.name, self.settings, **params)
+        except _STEP_FAILED + _CONNECTION_LOST as exc:
+            raise _StepFailed(name, exc) from exc
         seconds = time.monotonic() - started
         self.report.step_seconds[name] = self.report.step_seconds.get(name, 0.0) + seconds
         if not self.quiet:

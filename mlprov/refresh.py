@@ -19,7 +19,7 @@ from typing import Iterable
 
 import neo4j
 
-from mlprov.analytics.export import FORMATS, ExportResult, GraphBusyError, export_locked, folder_lock
+from mlprov.analytics.export import FAILED_BUILD, FORMATS, ExportResult, GraphBusyError, export_locked, folder_lock
 from mlprov.analytics.graphlets import BuildReport, build, built_settings
 from mlprov.core import queries
 from mlprov.core.output import atomic_write
@@ -51,7 +51,7 @@ def refresh(stores: Iterable[str], driver: neo4j.Driver, database: str, output: 
         sources = [name or parse_location(location).default_source_name for location, name in named]
         ours = set(_interrupted(output))
         busy = [f"{source} ({status})" for source, status, *_ in _statuses(driver, database)
-                if status != "loaded" and source not in ours]
+                if status not in ("loaded", FAILED_BUILD) and source not in ours]  # a failed build is retried
         if busy:
             raise GraphBusyError(f"not refreshing while other work runs on sources {', '.join(busy)}; "
                                  "run again later")

@@ -34,6 +34,13 @@ RELATIONSHIPS = (
 )
 
 
+def properties_text(props: dict) -> str:
+    """Properties as the fingerprint hashes them: keys sorted, lists in their stored order, floats
+    exactly (Python writes the shortest text that reads back as the same double, so two floats that
+    differ in the last bit differ here; 1 and 1.0 differ too), rules §12 step 2."""
+    return json.dumps(props, sort_keys=True, default=str, allow_nan=True)
+
+
 def _key(labels: list[str], props: dict) -> str:
     """A stable identity for a node: its uid, else (Source) its name."""
     return f"{':'.join(sorted(labels))}|{props.get('uid', props.get('name'))}"
@@ -62,11 +69,11 @@ def elements(driver, database: str, *, marks: bool = False, ignore: frozenset[st
             key = _key(labels, props)
             keys[record["id"]] = key
             sources[record["id"]] = source = _source_of(labels, props)
-            lines[source].append("N " + key + " " + json.dumps(props, sort_keys=True, default=str))
+            lines[source].append("N " + key + " " + properties_text(props))
         for record in session.run(RELATIONSHIPS):
             source = sources[record["a"]]
             lines[source].append(" ".join(("R", keys[record["a"]], record["type"], keys[record["b"]],
-                                           json.dumps(dict(record["props"]), sort_keys=True, default=str))))
+                                           properties_text(dict(record["props"])))))
     return {source: sorted(found) for source, found in sorted(lines.items())}
 
 

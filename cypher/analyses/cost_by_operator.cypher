@@ -6,13 +6,20 @@
 // browser: ":params {source: null}"
 MATCH (e:Execution)
 WHERE $source IS NULL OR e.source = $source
+// Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
+// the order a query plan meets rows in is not the data's.
 WITH e, COUNT { (e)<-[:CONTAINS]-() } AS holders
+ORDER BY e.uid
 WITH CASE WHEN holders = 0 THEN 'unattributed' ELSE e.operator END AS operator,
      CASE WHEN holders = 0 THEN 'unattributed' ELSE e.category END AS category,
-     count(*) AS executions, sum(e.cost_s) AS cost_s, sum(e.cost_s * holders) AS cost_full_s,
+     count(*) AS executions, collect(e.cost_s) AS costs, collect(e.cost_s * holders) AS full_costs,
      apoc.coll.sort(collect(DISTINCT e.cost_basis)) AS bases
+WITH operator, category, executions, reduce(total = 0.0, c IN costs | total + c) AS cost_s,
+     reduce(total = 0.0, c IN full_costs | total + c) AS cost_full_s, bases
+ORDER BY operator, category
 WITH collect({operator: operator, category: category, executions: executions, cost_s: cost_s,
-              cost_full_s: cost_full_s, bases: bases}) AS rows, sum(cost_s) AS total
+              cost_full_s: cost_full_s, bases: bases}) AS rows, collect(cost_s) AS costs
+WITH rows, reduce(total = 0.0, c IN costs | total + c) AS total
 UNWIND rows AS row
 RETURN row.operator AS operator, row.category AS category, row.executions AS executions, row.cost_s AS cost_s,
        CASE WHEN total > 0 THEN row.cost_s / total END AS share, row.cost_full_s AS cost_full_s,

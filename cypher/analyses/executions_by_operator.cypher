@@ -6,6 +6,11 @@
 // browser: ":params {source: null}"
 MATCH (e:Execution)
 WHERE $source IS NULL OR e.source = $source
-RETURN e.operator AS operator, e.category AS category, e.state AS state,
-       count(*) AS executions, sum(e.cost_s) AS cost_s
+// Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
+// the order a query plan meets rows in is not the data's.
+WITH e
+ORDER BY e.uid
+WITH e.operator AS operator, e.category AS category, e.state AS state,
+     count(*) AS executions, collect(e.cost_s) AS costs
+RETURN operator, category, state, executions, reduce(total = 0.0, c IN costs | total + c) AS cost_s
 ORDER BY operator, state

@@ -6,10 +6,15 @@
 // browser: ":params {source: null}"
 MATCH (e:Execution)
 WHERE $source IS NULL OR e.source = $source
+// Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
+// the order a query plan meets rows in is not the data's.
+WITH e
+ORDER BY e.uid
 WITH e.operator AS operator, e.category AS category, count(*) AS executions,
      count(CASE WHEN e.state = 'FAILED' THEN 1 END) AS failed,
      count(CASE WHEN e.state = 'CANCELED' THEN 1 END) AS canceled,
-     sum(CASE WHEN e.state IN ['FAILED', 'CANCELED'] THEN e.cost_s ELSE 0.0 END) AS failed_cost_s
+     collect(CASE WHEN e.state IN ['FAILED', 'CANCELED'] THEN e.cost_s ELSE 0.0 END) AS failed_costs
 RETURN operator, category, executions, failed, canceled,
-       toFloat(failed + canceled) / executions AS failure_rate, failed_cost_s
+       toFloat(failed + canceled) / executions AS failure_rate,
+       reduce(total = 0.0, c IN failed_costs | total + c) AS failed_cost_s
 ORDER BY failure_rate DESC, operator

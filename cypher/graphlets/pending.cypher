@@ -15,6 +15,7 @@ WITH s,
        WHEN s.status <> 'loaded' THEN 'load not finished: run the load again'
        WHEN $force THEN 'forced'
        WHEN s.graphlets_status = 'building' THEN 'the last build did not finish'
+       WHEN s.graphlets_status = 'failed' THEN 'the last build failed'
        WHEN s.graphlets_sha256 IS NULL THEN 'never built'
        WHEN s.graphlets_settings <> $fingerprint THEN 'settings changed'
        WHEN s.graphlets_sha256 <> s.sha256 AND s.synced_at IS NULL THEN 'store reloaded'

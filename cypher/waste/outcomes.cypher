@@ -13,7 +13,10 @@ CALL (g) {
     MATCH (e)<-[:CONTAINS]-(h:Graphlet)
     RETURN count(h) AS holders
   }
-  RETURN sum(e.cost_s / holders) AS avoidable_cost_s,
+  // Summed in execution uid order (rules §12 step 2): a float sum depends on its order.
+  WITH e, holders
+  ORDER BY e.uid
+  RETURN reduce(total = 0.0, c IN collect(e.cost_s / holders) | total + c) AS avoidable_cost_s,
          max(CASE WHEN e.operator = 'Pusher' AND e.state = 'COMPLETE' THEN coalesce(e.ended_at, e.created_at) END) AS pushed_at
 }
 RETURN g.uid AS graphlet, g.source AS source, g.pipeline AS pipeline, g.trainer_node AS trainer_node,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import neo4j
 import typer
 
 from mlprov.core.errors import MlprovError
@@ -50,3 +51,9 @@ def main() -> None:
     except MlprovError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+            neo4j.exceptions.DatabaseUnavailable) as exc:
+        # A command without its own words for it: still one line, no traceback (rules §12).
+        typer.echo(f"error: lost the connection to Neo4j ({type(exc).__name__}); run the same command "
+                   "again once Neo4j is back", err=True)
+        sys.exit(1)
