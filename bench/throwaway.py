@@ -4,6 +4,7 @@ assemble`), and where and how a run's numbers are kept and shown."""
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import tempfile
@@ -16,6 +17,7 @@ from mlprov.server.config import default_home
 from mlprov.server.local import LocalServer
 
 RESULTS = Path(__file__).parent / "results"
+BUSY_READY_TIMEOUT_S = 900.0
 
 
 def keep_results(name: str, report: dict) -> None:
@@ -34,12 +36,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[Target]:
+def throwaway_local_server() -> Iterator[LocalServer]:
+    """The server itself, for a benchmark that bulk-imports into it (`mlprov.bulk_load`)."""
     with tempfile.TemporaryDirectory(prefix="mlprov-bench-") as tmp:
         server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
                              http_port=free_port(), auth=False)
+        # On cores shared with other jobs a start can take minutes: wait longer than the CLI does,
+        # here and in the restart of a bulk import.
+        server.start = functools.partial(server.start, timeout_s=BUSY_READY_TIMEOUT_S)
         server.start()
         try:
-            yield server.target()
+            yield server
         finally:
             server.stop()
+
+
+@contextmanager
+def throwaway_server() -> Iterator[Target]:
+    with throwaway_local_server() as server:
+        yield server.target()

@@ -3,10 +3,11 @@ the sync marked `Changed` reaches, and the graph equals a fresh load of the same
 build, element for element (scripts/graph_fingerprint.py, the marks counted: none may be left), and
 its graphlet table row for row.
 
-Stores grow as live ones do: the synthetic corpus replayed day by day (`corpus replay`), and the real
-stores cut at earlier instants (tests/mlmd_cut.py) and grown to the whole store; rows also leave a
-store (deleted through SQL, which the sync removes, rules §10 step 5). Each step's fresh load and
-full build run on the second throwaway server (`reference_neo4j`), from the same file.
+Stores grow as live ones do: the synthetic corpus (a small one, and S) replayed day by day
+(`corpus replay`), and the real stores cut at earlier instants (tests/mlmd_cut.py) and grown to the
+whole store; rows also leave a store (deleted through SQL, which the sync removes, rules §10 step
+5). Each step's fresh load and full build run on the second throwaway server (`reference_neo4j`),
+from the same file.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mlprov.analytics.graphlets import FULL, INCREMENTAL, SYNCED, build
 from mlprov.core import queries
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
+from mlprov.corpus.generate import DEFAULT_DAYS, SCALES
 from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
 from mlprov.loader.sync import sync_store
@@ -37,6 +39,8 @@ pytestmark = pytest.mark.integration
 
 SMALL = {"pipelines": 6, "days": 20, "seed": 7}
 FIRST_DAY = 12
+S = {"pipelines": SCALES["S"], "days": DEFAULT_DAYS, "seed": 0}
+S_FIRST_DAY = 100  # synthetic S is loaded as of this day, then grows day by day
 SOURCE = "corpus"  # the live store is corpus.sqlite
 
 
@@ -115,6 +119,21 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
         # that the day's runs do not reach stay as they were.
         assert after - before <= touched["rebuilt"] < after, (day, touched)
         assert_same_graph(clean_db, reference_neo4j, [live], f"day {day}")
+
+
+def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_build(clean_db, reference_neo4j,
+                                                                                 tmp_path_factory, tmp_path):
+    cache = tmp_path_factory.mktemp("corpus-cache-s")
+    live = write_snapshot(tmp_path / "live" / f"{SOURCE}.sqlite", day_end_ms(S_FIRST_DAY), cache_dir=cache,
+                          progress=None, **S).store
+    load_and_build(clean_db, [live])
+    for day in range(S_FIRST_DAY + 1, S_FIRST_DAY + 3):
+        replay(live, day, cache_dir=cache, progress=None, **S)
+        synced, report = sync_and_build(clean_db, [live])
+        assert synced[SOURCE].status == "synced", day
+        assert report.modes == {SOURCE: INCREMENTAL} and report.reasons == {SOURCE: SYNCED}, day
+        assert 0 < report.touched[SOURCE]["rebuilt"] < report.graphlets, (day, report.touched)
+        assert_same_graph(clean_db, reference_neo4j, [live], f"S, day {day}")
 
 
 def leave_the_store(path: Path, after_ms: int) -> None:

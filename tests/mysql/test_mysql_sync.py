@@ -1,29 +1,38 @@
 """Loading and syncing MLMD stores that live in MariaDB (what Kubeflow Pipelines keeps), against a
 real Neo4j: `mlprov load mysql://...` gives the graph its SQLite original gives; a store growing
-in MariaDB, synced after each day, holds the graph a fresh load of it gives; a store that cannot be
-synced is refused with one line, exit code 1 and nothing written."""
+in MariaDB, synced after each day, holds the graph a fresh load of it gives, and (synthetic S and a
+real store) the graphlets built incrementally after each sync (rules §11) equal a full build of a
+fresh load, graph and graphlet table; a store that cannot be synced is refused with one line, exit
+code 1 and nothing written."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from mlprov.analytics.graphlets import FULL, INCREMENTAL, SYNCED, build
 from mlprov.bulk_load import bulk_load
+from mlprov.core import queries
 from mlprov.corpus import day_end_ms, write_snapshot
 from mlprov.corpus.delta import read_delta
 from mlprov.corpus.delta_writer import apply_delta, latest_time
 from mlprov.corpus.full_cache import cached_corpus
+from mlprov.corpus.generate import DEFAULT_DAYS, SCALES
 from mlprov.corpus.timeline import open_source
 from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
 from mlprov.loader.mlmd_mysql import PASSWORD_ENV
 from mlprov.loader.sync import sync_store
-from scripts.graph_fingerprint import fingerprint
+from scripts.graph_fingerprint import elements, fingerprint
 from tests.helpers import REAL_STORES, empty, run_cli, store
+from tests.mlmd_cut import cut, instants
 from tests.mlmd_mysql_copy import copy_rows, replicate
 
 pytestmark = [pytest.mark.mysql, pytest.mark.integration]
 
 TINY = {"pipelines": 6, "days": 20, "seed": 7}
+S = {"pipelines": SCALES["S"], "days": DEFAULT_DAYS, "seed": 0}
+S_FIRST_DAY = 100  # synthetic S is loaded as of this day, then grows day by day
 # What differs between a store read from MySQL and its SQLite original: the kind, and the version
 # (a file's digest there, the watermarks' digest here). Where it was read from is a run fact.
 ENGINE_FACTS = frozenset({"kind", "sha256", "version"})
@@ -91,13 +100,14 @@ def corpus_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def growing(mariadb, mlmd_templates, corpus_cache, tmp_path_factory):
     """A function growing the MariaDB database `database` (made by ml-metadata, holding the corpus
-    as of day 2) to the end of a later day, with the replay's own writer, one transaction a day."""
-    full = cached_corpus(TINY["pipelines"], TINY["days"], TINY["seed"], corpus_cache)
+    as of `first_day`: TINY unless another corpus and its cache are given) to the end of a later
+    day, with the replay's own writer, one transaction a day."""
     folder = tmp_path_factory.mktemp("mysql-corpus")
 
-    def make(database: str):
-        snapshot = write_snapshot(folder / database / "corpus.sqlite", day_end_ms(2), cache_dir=corpus_cache,
-                                  progress=None, **TINY).store
+    def make(database: str, corpus: dict = TINY, cache=corpus_cache, first_day: int = 2):
+        full = cached_corpus(corpus["pipelines"], corpus["days"], corpus["seed"], cache)
+        snapshot = write_snapshot(folder / database / "corpus.sqlite", day_end_ms(first_day), cache_dir=cache,
+                                  progress=None, **corpus).store
         replicate(mariadb, mlmd_templates[10], database)
         copy_rows(snapshot, mariadb, database)
 
@@ -135,6 +145,73 @@ def test_a_corpus_growing_in_mariadb_synced_day_by_day_equals_a_fresh_load(maria
     load(reference_neo4j, snapshot)
     synced, from_sqlite = (fingerprint_of(target, ignore=ENGINE_FACTS)["*"] for target in (clean_db, reference_neo4j))
     assert synced == from_sqlite
+
+
+def graph_and_graphlets(target) -> tuple[dict, pd.DataFrame]:
+    with target.driver() as driver:
+        return elements(driver, target.database, marks=True), queries.run_df(driver, target.database, "graphlets")
+
+
+def build_all(target):
+    with target.driver() as driver:
+        return build(driver, target.database, quiet=True)
+
+
+def assert_built_as_a_fresh_load_and_full_build(target, reference, location: str, step: str) -> None:
+    """`target` (synced from `location` and built incrementally) against a fresh load of
+    `location` on `reference` and a full build: whole graphs, marks included, and graphlet tables."""
+    empty(reference)
+    load(reference, location)
+    assert set(build_all(reference).modes.values()) == {FULL}, step
+    (synced, synced_graphlets), (fresh, fresh_graphlets) = graph_and_graphlets(target), graph_and_graphlets(reference)
+    assert len(synced_graphlets) > 0, step
+    for source in sorted(set(synced) | set(fresh)):
+        differ = sorted(set(synced.get(source, [])) ^ set(fresh.get(source, [])))
+        assert not differ, f"{step}: {source} differs from a fresh load and full build: {differ[:6]}"
+    pd.testing.assert_frame_equal(synced_graphlets, fresh_graphlets)
+
+
+@pytest.fixture(scope="module")
+def s_cache(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus-cache-s")
+    cached_corpus(S["pipelines"], S["days"], S["seed"], folder)
+    return folder
+
+
+def test_synthetic_s_growing_in_mariadb_synced_and_built_incrementally_equals_a_full_build(
+        mariadb, growing, s_cache, clean_db, reference_neo4j):
+    grow_to = growing("corpus_s_live", S, s_cache, S_FIRST_DAY)
+    location = mariadb.location("corpus_s_live")
+    load(clean_db, location)
+    assert set(build_all(clean_db).modes.values()) == {FULL}
+    for day in (S_FIRST_DAY + 1, S_FIRST_DAY + 2):
+        grow_to(day)
+        result = sync(clean_db, location)
+        assert result.status == "synced", day
+        report = build_all(clean_db)
+        assert report.modes == {result.source: INCREMENTAL} and report.reasons == {result.source: SYNCED}, day
+        assert 0 < report.touched[result.source]["rebuilt"] < report.graphlets, (day, report.touched)
+        assert_built_as_a_fresh_load_and_full_build(clean_db, reference_neo4j, location, f"day {day}")
+
+
+def test_a_real_store_growing_in_mariadb_synced_and_built_incrementally_equals_a_full_build(
+        mariadb, copy_store, clean_db, reference_neo4j, tmp_path):
+    # The real store with the most Trainer runs, as it stood half-way through its recorded times,
+    # then grown to the whole store in one commit (the rows it had, with their later states, and
+    # the rows that came later).
+    path = store("Syahrrulll")
+    halfway = cut(path, instants(path, 3)[1], tmp_path / "halfway" / path.name)
+    location = mariadb.location(copy_store(halfway, "real_growing"))
+    load(clean_db, location)
+    first = build_all(clean_db)
+    assert set(first.modes.values()) == {FULL} and first.graphlets > 0
+    copy_rows(path, mariadb, "real_growing")
+    result = sync(clean_db, location)
+    assert result.status == "synced" and result.rows_read > 0, result
+    report = build_all(clean_db)
+    assert report.modes == {result.source: INCREMENTAL}, report.modes
+    assert report.graphlets > first.graphlets and report.touched[result.source]["rebuilt"] > 0, report
+    assert_built_as_a_fresh_load_and_full_build(clean_db, reference_neo4j, location, "the whole store")
 
 
 @pytest.fixture(scope="module")
