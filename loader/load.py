@@ -148,6 +148,12 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
         log.info("%s: the last load of source %r did not finish: loading it again", where, source)
     elif existing:
         log.info("%s: replacing source %r", where, source)
+    if existing and existing["status"] == "loaded":
+        # A replace reads the new store through once before anything of the old source goes (rules
+        # §2 step 1): a store refused half-way through would otherwise leave the source deleted.
+        if not quiet:
+            log.info("%s: reading the store through before replacing source %r", where, source)
+        read_through(store, source, operators)
     if not quiet:
         log.info("loading %s as source %r (MLMD schema %d)", where, source, store.schema_version)
     with (marking or Marking("loading")).marking("loading"):
@@ -164,6 +170,14 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
                             (finished - started).total_seconds())
         finish_source(driver, database, result, finished)
     return result
+
+
+def read_through(store: mlmd.Store, source: str, operators: OperatorMap) -> None:
+    """Read every row of `store` through the decoding layer without writing anything: a row it
+    refuses raises BadInputError now. The skipped rows' tally starts again for the pass that writes."""
+    for _ in GraphStream(store, source, operators):
+        pass
+    store.skipped.clear()
 
 
 def clear_source(driver: neo4j.Driver, database: str, source: str, batch_size: int) -> int:

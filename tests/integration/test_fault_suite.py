@@ -147,3 +147,25 @@ def test_a_refusal_after_writing_started_removes_what_was_written(graph, tmp_pat
         records, _, _ = driver.execute_query("MATCH (n) WHERE n.source = $s OR n.name = $s RETURN count(n) AS n",
                                              s=case.name, database_=target.database)
         assert records[0]["n"] == 0
+
+
+def test_a_replace_refused_half_way_leaves_the_old_source_as_it_was(graph, tmp_path):
+    """`load --replace` with a store whose damage is found late (an event path, read after every
+    node) is refused before anything of the loaded source goes: the graph keeps the old source."""
+    from mlprov.core.errors import BadInputError
+    from mlprov.loader import load_store
+
+    target, before = graph
+    case = next(c for c in CASES if c.name == "latin1-EventPath.step_key")
+    good = store(BASE)
+    with target.driver() as driver:
+        load_store(good, driver, target.database, source_name="replaced", quiet=True)
+        loaded = fingerprint(driver, target.database)["*"]
+        assert loaded != before
+        bad = case.make(tmp_path, good)
+        with pytest.raises(BadInputError, match=f"{bad}: a path key of event .* is not UTF-8 text"):
+            load_store(bad, driver, target.database, source_name="replaced", replace=True, batch_size=1, quiet=True)
+        assert fingerprint(driver, target.database)["*"] == loaded
+        driver.execute_query("MATCH (n) WHERE n.source = 'replaced' OR n.name = 'replaced' DETACH DELETE n",
+                             database_=target.database)
+        assert fingerprint(driver, target.database)["*"] == before
