@@ -64,8 +64,10 @@ def run_table(driver: neo4j.Driver, database: str, query: queries.StoredQuery, s
 # Analyses run this many at a time: the server runs each query on one core, and the project's
 # machines have two, so the second one halves the wall time of a long list of independent reads.
 PARALLEL = 2
-# The analyses that take longest on a big graph (measured at L), started first; the rest by name.
-SLOW: dict[str, int] = {}
+# The analyses that take longest on a big graph, started first (seconds at L, bench/analyses_bench.py,
+# two at a time on shared cores); the rest by name.
+SLOW: dict[str, int] = {"warm_start_chains": 44, "input_overlap": 38, "graphlets": 38, "graphlet_size": 37,
+                        "graphlet_changes": 33, "structure_changes": 26, "waste_by_category": 22}
 
 
 def run_tables(driver: neo4j.Driver, database: str, only: Iterable[str] | None = None,
