@@ -149,8 +149,8 @@ def load_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, databa
     elif existing:
         log.info("%s: replacing source %r", where, source)
     if existing and existing["status"] == "loaded":
-        # A replace reads the new store through once before anything of the old source goes (rules
-        # §2 step 1): a store refused half-way through would otherwise leave the source deleted.
+        # A replace reads the new store through before anything of the old source goes (rules §2 step 1):
+        # a store refused half-way through would otherwise leave the source deleted.
         if not quiet:
             log.info("%s: reading the store through before replacing source %r", where, source)
         read_through(store, source, operators)
