@@ -254,6 +254,7 @@ V4_DERIVED = frozenset({
     ("Artifact", "state"), ("Artifact", "name"), ("Artifact", "created_at"), ("Artifact", "updated_at"),
     ("Context", "created_at"),
     ("Graphlet", "cost_full_s"), ("Graphlet", "cost_amortized_s"), ("Graphlet", "cost_first_use_s"),
+    ("Graphlet", "category_full_s"), ("Graphlet", "category_amortized_s"), ("Graphlet", "category_first_use_s"),
     ("Graphlet", "started_at"), ("Graphlet", "ended_at"), ("Graphlet", "trainer_state"),
     ("CONTAINS", "amortized_s"),
 })
