@@ -122,10 +122,8 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
             _build_source(run, reason)
         except _StepFailed as failed:
             if isinstance(failed.cause, _CONNECTION_LOST):
-                raise ServerError(
-                    f"lost the connection to Neo4j while building the graphlets of source {source!r} "
-                    f"(step {failed.step}); the source is marked `building`: run `mlprov graphlets build` "
-                    "again once Neo4j is back") from failed.cause
+                raise _connection_lost(f"while building the graphlets of source {source!r} (step {failed.step})") \
+                    from failed.cause
             report.failed[source] = _fail_source(run, failed)
     if report.failed:
         raise GraphletBuildError(report)
@@ -191,10 +189,8 @@ def _fail_source(run: _Run, failed: _StepFailed) -> str:
         why += "; its graphlets were removed and the next `mlprov graphlets build` rebuilds it"
     except _StepFailed as also:
         if isinstance(also.cause, _CONNECTION_LOST):
-            raise ServerError(
-                f"lost the connection to Neo4j after building the graphlets of source {run.source!r} "
-                f"failed ({why}); the source is marked `building`: run `mlprov graphlets build` again "
-                "once Neo4j is back") from also.cause
+            raise _connection_lost(f"after building the graphlets of source {run.source!r} failed ({why})") \
+                from also.cause
         why += (f"; removing its half-built graphlets failed too ({_server_message(also.cause)}): "
                 "it stays `building` and the next `mlprov graphlets build` rebuilds it")
     return why
@@ -370,3 +366,9 @@ def _chain_state(run: _Run, chains: list[dict]) -> dict[str, tuple]:
     if not chains:
         return {}
     return {row[0]: tuple(row[1:]) for row in run.read("scope_chains", chains=chains)}
+
+
+def _connection_lost(when: str) -> ServerError:
+    """The one line for a build that lost its server: the source stays `building`, so a re-run rebuilds it."""
+    return ServerError(f"lost the connection to Neo4j {when}; the source is marked `building`: "
+                       "run `mlprov graphlets build` again once Neo4j is back")
