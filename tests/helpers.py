@@ -112,6 +112,22 @@ def fresh_graph(target, paths):
         return build(driver, target.database, quiet=True)
 
 
+def load(target, location, **options):
+    """`load_store` of the store at `location` (a path or URL) into `target`, quietly."""
+    from mlprov.loader import load_store
+
+    with target.driver() as driver:
+        return load_store(location, driver, target.database, quiet=True, **options)
+
+
+def sync(target, location, **options):
+    """`sync_store` of the store at `location` into `target`, quietly."""
+    from mlprov.loader.sync import sync_store
+
+    with target.driver() as driver:
+        return sync_store(location, driver, target.database, quiet=True, **options)
+
+
 MLMD_STREAMS = ("contexts", "artifacts", "executions", "events", "attributions", "associations", "parent_contexts")
 
 

@@ -49,9 +49,15 @@ def stores(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def bulk(tmp_path_factory, shared_distribution, free_port):
     """A started server, and the environment in which `LocalServer.default()` is that server."""
-    mlprov_home = tmp_path_factory.mktemp("mlprov-home")
+    yield from user_server(tmp_path_factory.mktemp("mlprov-home"), shared_distribution, free_port)
+
+
+def user_server(mlprov_home: Path, shared_distribution, free_port):
+    """Start a server laid out as the user's local server in `mlprov_home` (the shared
+    distribution's jars, its own data), yield it with the environment in which
+    `LocalServer.default()` is that server, and stop it."""
     home = mlprov_home / "neo4j"
-    home.mkdir()
+    home.mkdir(parents=True)
     for name in ("lib", "plugins", MARKER_NAME):
         (home / name).symlink_to(shared_distribution.root / name)
     env = {**os.environ, "MLPROV_HOME": str(mlprov_home), "MLPROV_BOLT_PORT": str(free_port()),
@@ -181,19 +187,7 @@ def test_refusals_exit_1_and_write_nothing(bulk, case, tmp_path):
 @pytest.fixture
 def empty_bulk(tmp_path, shared_distribution, free_port):
     """A started server with an empty database, laid out as the user's local server (as `bulk`)."""
-    mlprov_home = tmp_path / "mlprov-home"
-    home = mlprov_home / "neo4j"
-    home.mkdir(parents=True)
-    for name in ("lib", "plugins", MARKER_NAME):
-        (home / name).symlink_to(shared_distribution.root / name)
-    env = {**os.environ, "MLPROV_HOME": str(mlprov_home), "MLPROV_BOLT_PORT": str(free_port()),
-           "MLPROV_HTTP_PORT": str(free_port())}
-    for variable in ("NEO4J_URI", "NEO4J_PASSWORD", "NEO4J_USER", "NEO4J_DATABASE"):
-        env.pop(variable, None)
-    server = LocalServer(home, bolt_port=int(env["MLPROV_BOLT_PORT"]), http_port=int(env["MLPROV_HTTP_PORT"]))
-    server.start()
-    yield SimpleNamespace(server=server, env=env)
-    server.stop()
+    yield from user_server(tmp_path / "mlprov-home", shared_distribution, free_port)
 
 
 def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empty_bulk, tmp_path):

@@ -8,9 +8,8 @@ import sqlite3
 
 import pytest
 
-from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
-from tests.helpers import NOT_MLMD, REAL_STORES, run_cli, sql_count, store
+from tests.helpers import NOT_MLMD, REAL_STORES, load, run_cli, sql_count, store
 
 pytestmark = pytest.mark.integration
 
@@ -48,10 +47,6 @@ def snapshot_hash(target, source):
                   for row in query(target, SNAPSHOT, source=source))
     return hashlib.sha256("\n".join(rows).encode()).hexdigest(), len(rows)
 
-
-def load(target, path, **kwargs):
-    with target.driver() as driver:
-        return load_store(path, driver, target.database, quiet=True, **kwargs)
 
 
 def expected_counts(path):

@@ -23,11 +23,9 @@ from mlprov.core import queries
 from mlprov.core.settings import GraphletSettings
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
-from mlprov.loader import load_store
 from mlprov.loader.store_state import file_sha256
-from mlprov.loader.sync import sync_store
 from scripts.graph_fingerprint import fingerprint
-from tests.helpers import REAL_STORES, empty, run_cli, store
+from tests.helpers import REAL_STORES, empty, load, run_cli, store, sync
 from tests.mlmd_cut import cut, instants
 
 pytestmark = pytest.mark.integration
@@ -50,14 +48,6 @@ def cypher(target, text, **params):
     return [r.data() for r in records]
 
 
-def load(target, location, **options):
-    with target.driver() as driver:
-        return load_store(location, driver, target.database, quiet=True, **options)
-
-
-def sync(target, location, **options):
-    with target.driver() as driver:
-        return sync_store(location, driver, target.database, quiet=True, **options)
 
 
 def fresh(target, location, source):

@@ -19,12 +19,10 @@ from mlprov.corpus.delta_writer import apply_delta, latest_time
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.corpus.generate import DEFAULT_DAYS, SCALES
 from mlprov.corpus.timeline import open_source
-from mlprov.loader import load_store
 from mlprov.loader.load import default_source_name
 from mlprov.loader.mlmd_mysql import PASSWORD_ENV
-from mlprov.loader.sync import sync_store
 from scripts.graph_fingerprint import elements, fingerprint
-from tests.helpers import REAL_STORES, empty, run_cli, store
+from tests.helpers import REAL_STORES, empty, load, run_cli, store, sync
 from tests.mlmd_cut import cut, instants
 from tests.mlmd_mysql_copy import copy_rows, replicate
 
@@ -43,14 +41,6 @@ def fingerprint_of(target, **options) -> dict[str, str]:
         return fingerprint(driver, target.database, **options)
 
 
-def load(target, location, **options):
-    with target.driver() as driver:
-        return load_store(location, driver, target.database, quiet=True, **options)
-
-
-def sync(target, location, **options):
-    with target.driver() as driver:
-        return sync_store(location, driver, target.database, quiet=True, **options)
 
 
 def test_load_from_mysql_gives_the_graph_of_the_sqlite_original(mariadb, copies, clean_db, reference_neo4j):
