@@ -8,7 +8,8 @@
 // graphlets (each one's member executions). Runs are numbered from 1 in the order of their first
 // execution. Only complete runs are compared: a run with a failed execution, or a run that
 // stopped before training (a day that only ingested data), says nothing about the structure.
-// The first complete run is the baseline and never a change.
+// The first complete run is the baseline and never a change. Whether a pipeline has run contexts
+// is asked once per pipeline, before its graphlets' member links are walked.
 MATCH (p:Pipeline)
 WHERE $source IS NULL OR p.source = $source
 CALL (p) {
@@ -17,8 +18,9 @@ CALL (p) {
        all(state IN collect(x.state) WHERE state IN ['COMPLETE', 'CACHED']) AS succeeded
   RETURN c.name AS run, 'run' AS unit, started_at, operators, succeeded
   UNION
-  MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)-[:CONTAINS]->(x:Execution)
+  WITH p
   WHERE NOT EXISTS { (p)<-[:IN_PIPELINE]-(:Execution)-[:ASSOCIATED_WITH]->(:Context {type: $run_context_type}) }
+  MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)-[:CONTAINS]->(x:Execution)
   WITH g, collect(DISTINCT x.operator) AS operators
   RETURN g.uid AS run, 'graphlet' AS unit, g.started_at AS started_at, operators, true AS succeeded
 }
