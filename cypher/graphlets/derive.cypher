@@ -8,6 +8,9 @@
 // every fingerprint is computed once, also when it serves as the one before. The first graphlet
 // of a chain has no change flags. Input Examples and spans are sorted, so they do not depend on
 // the order the Trainer's events were stored in.
+// Each fingerprint list is returned under a name of its own: a CI run once stored a Trainer's
+// Examples list holding its graphlet's Schema id, which no run here reproduced (three lists
+// then shared the name `id`).
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)
@@ -29,11 +32,11 @@ CALL (targets) {
   UNWIND needed AS n
   MATCH (n)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
   WITH pairs, n, {
-    examples: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' RETURN DISTINCT x.mlmd_id AS id ORDER BY id },
+    examples: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' RETURN DISTINCT x.mlmd_id AS example_id ORDER BY example_id },
     spans: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' AND x.span IS NOT NULL RETURN DISTINCT x.span AS span ORDER BY span },
     trainer_code: coalesce(t.module_path, t.module_file),
-    schemas: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'Schema' RETURN x.mlmd_id AS id ORDER BY id },
-    hyperparameters: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'HyperParameters' RETURN x.mlmd_id AS id ORDER BY id },
+    schemas: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'Schema' RETURN x.mlmd_id AS schema_id ORDER BY schema_id },
+    hyperparameters: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'HyperParameters' RETURN x.mlmd_id AS hyperparameters_id ORDER BY hyperparameters_id },
     transform_code: COLLECT { MATCH (n)-[:CONTAINS]->(x:Execution) WHERE x.operator = 'Transform' AND coalesce(x.module_path, x.module_file) IS NOT NULL
                               RETURN DISTINCT coalesce(x.module_path, x.module_file) AS code ORDER BY code },
     operators: COLLECT { MATCH (n)-[c:CONTAINS]->(x:Execution) WHERE c.role IN ['upstream', 'trainer'] RETURN DISTINCT x.operator AS op ORDER BY op }
