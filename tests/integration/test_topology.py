@@ -202,18 +202,24 @@ CREATE (newer)-[:WARM_STARTS_FROM]->(older)
 """
 
 
+def run_on_own_source(target, graph: str, source: str, query: str):
+    """Create `graph` (Cypher taking $source) as a source of its own, run the stored `query` on it,
+    and remove it again, so that the other tests' counts stay as they are."""
+    with target.driver() as driver:
+        driver.execute_query(graph, {"source": source}, database_=target.database)
+        try:
+            return run(target, query, source=source)
+        finally:
+            driver.execute_query("MATCH (n {source: $source}) DETACH DELETE n", {"source": source},
+                                 database_=target.database)
+
+
 def test_warm_start_chains_count_the_longest_path_of_a_fork(topology_graph):
     # b -> a is 2 long; m -> z -> w is 3 (z is shared with n's chain, which does not make m's
     # longer); n reaches five graphlets but its longest path n -> x -> z -> w is 4, so a chain that
     # forks is measured by its paths, not by the graphlets it reaches. (A source of its own, removed
     # again, so that the other tests' counts stay as they are.)
-    with topology_graph.driver() as driver:
-        driver.execute_query(FORKED_GRAPH, {"source": FORKED}, database_=topology_graph.database)
-        try:
-            table = run(topology_graph, "warm_start_chains", source=FORKED)
-        finally:
-            driver.execute_query("MATCH (n {source: $source}) DETACH DELETE n", {"source": FORKED},
-                                 database_=topology_graph.database)
+    table = run_on_own_source(topology_graph, FORKED_GRAPH, FORKED, "warm_start_chains")
     assert table.to_dict("records") == [
         {"chain_length": 2, "chains": 1, "pipelines": 1},
         {"chain_length": 3, "chains": 1, "pipelines": 1},
@@ -272,13 +278,7 @@ def test_structure_changes_fall_back_to_graphlets_without_run_contexts(topology_
     assert run(topology_graph, "structure_changes", source=HANDMADE).empty
     # Graphlets as runs do show a change when their operators differ (a source of its own, removed
     # again, so that the other tests' counts of pipelines stay as they are).
-    with topology_graph.driver() as driver:
-        driver.execute_query(GRAPHLET_RUNS_GRAPH, {"source": GRAPHLET_RUNS}, database_=topology_graph.database)
-        try:
-            table = run(topology_graph, "structure_changes", source=GRAPHLET_RUNS)
-        finally:
-            driver.execute_query("MATCH (n {source: $source}) DETACH DELETE n", {"source": GRAPHLET_RUNS},
-                                 database_=topology_graph.database)
+    table = run_on_own_source(topology_graph, GRAPHLET_RUNS_GRAPH, GRAPHLET_RUNS, "structure_changes")
     assert table[["unit", "run_number", "previous_run", "run", "added", "removed"]].to_dict("records") == [
         {"unit": "graphlet", "run_number": 3, "previous_run": f"{GRAPHLET_RUNS}:g:2", "run": f"{GRAPHLET_RUNS}:g:3",
          "added": "Transform", "removed": ""},
