@@ -7,14 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlprov.analytics.waste.advise import advise as advise_one
-from mlprov.analytics.waste.evaluate import Constraints, family_importance
-from mlprov.analytics.waste.jobs import evaluate_saved, features, train_saved
-from mlprov.analytics.waste.model import WasteModel
 from mlprov.cli.options import Quiet, format_option
 from mlprov.core.output import Format, write_frame, write_json
 from mlprov.server.locate import connect
 
+# The model's libraries (scikit-learn, matplotlib) are imported by the commands that use them, so
+# every other command starts without them (about 1.7 s of each start-up).
 app = typer.Typer(help="Waste pruning: predict, just before a Trainer starts, which graphlets will not push a model; "
                        "measure what skipping them saves and advise on the next run (rules §5).",
                   no_args_is_help=True)
@@ -42,6 +40,8 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train the push classifier on the earlier part of the window and save it with its metrics."""
+    from mlprov.analytics.waste.jobs import features, train_saved
+
     fitted = train_saved(features(source, features_cache, _progress(quiet)), model, train_fraction, seed)
     write_json({"model": str(model), "version": fitted.version, "split_at": fitted.split_at,
                 "training_window": fitted.training_window, "features": list(fitted.features),
@@ -60,6 +60,9 @@ def evaluate(
     quiet: Quiet = False,
 ) -> None:
     """Sweep τ on the later part of the window against the baselines; store the recommended τ in the model."""
+    from mlprov.analytics.waste.evaluate import Constraints, family_importance
+    from mlprov.analytics.waste.jobs import evaluate_saved, features
+
     result = evaluate_saved(model, features(source, features_cache, _progress(quiet)),
                             Constraints(max_pushes_lost, max_cadence_change), output)
     if fmt == Format.json:
@@ -83,6 +86,9 @@ def advise(
     fmt: AdviceFormat = Format.text,
 ) -> None:
     """Push probability of a Trainer and whether to train or skip it, with the main reasons."""
+    from mlprov.analytics.waste.advise import advise as advise_one
+    from mlprov.analytics.waste.model import WasteModel
+
     fitted = WasteModel.load(model)
     with connect() as (driver, database):
         advice = advise_one(driver, database, fitted, pipeline, source, trainer_id, tau)
