@@ -25,9 +25,10 @@ CALL (e) {
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
 } IN TRANSACTIONS OF 5000 ROWS;
 
-// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
-// graphlets. (Not above: setting the links' properties locks their graphlets, which executions
-// share, and two concurrent batches deadlocked at L.)
+// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
+// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
+// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// Each batch writes only its own graphlets.
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)
@@ -58,4 +59,4 @@ CALL (g) {
       g.category_full_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.full ELSE 0.0 END)],
       g.category_amortized_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.share ELSE 0.0 END)],
       g.category_first_use_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.first ELSE 0.0 END)]
-} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS
+} IN TRANSACTIONS OF 5000 ROWS

@@ -2,8 +2,10 @@
 // summary: Store the facts several analyses share: per graphlet (every one, or the listed ones), its Trainer's input Examples and spans, its upstream and downstream sizes and what changed since the previous graphlet of its chain; per pipeline (every one, or the listed ones), its operator-level DAG edges.
 // mode: write
 // params: {source: {type: string, doc: source name}, graphlets: {type: list, default: null, doc: uids of the graphlets to derive again (null for every graphlet of the source)}, pipelines: {type: list, default: null, doc: uids of the pipelines whose DAG edges to derive again from their executions that a sync changed (null for every pipeline of the source from all its executions)}}
-// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
-// chains' graphlets, then its own pipelines, so concurrent batches never wait on each other's locks.
+// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
+// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
+// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// Each batch writes only its own chains' graphlets, then its own pipelines.
 // Per chain (pipeline, Trainer node), each graphlet is compared with the one before it (NEXT);
 // every fingerprint is computed once, also when it serves as the one before. The first graphlet
 // of a chain has no change flags. Input Examples and spans are sorted, so they do not depend on
@@ -57,7 +59,7 @@ CALL (targets) {
       g.trainer_code_changed = CASE WHEN before IS NULL THEN null ELSE coalesce(after.trainer_code <> before.trainer_code, false) END,
       g.hyperparameters_changed = CASE WHEN before IS NULL THEN null ELSE size(after.hyperparameters) > 0 AND after.hyperparameters <> before.hyperparameters END,
       g.operators_changed = CASE WHEN before IS NULL THEN null ELSE after.operators <> before.operators END
-} IN 2 CONCURRENT TRANSACTIONS OF 20 ROWS;
+} IN TRANSACTIONS OF 20 ROWS;
 
 // Edges as in topology.dag_shape: only OUTPUT and INPUT events count (a Resolver's INTERNAL_OUTPUT
 // re-emission is not data flow); an operator feeding itself links runs, not steps. For every
@@ -116,4 +118,4 @@ CALL (p) {
   } AS found
   WITH p, COLLECT { UNWIND found AS edge RETURN DISTINCT edge ORDER BY edge } AS edges
   SET p.dag_edges = edges
-} IN 2 CONCURRENT TRANSACTIONS OF 10 ROWS
+} IN TRANSACTIONS OF 10 ROWS

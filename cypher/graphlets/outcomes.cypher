@@ -2,8 +2,10 @@
 // summary: Decide each graphlet's outcome (or each listed one's), the first that applies: failed (Trainer FAILED or CANCELED), pushed (a COMPLETE member Pusher pushed), open (last of its chain, started within the open window of the trace end, unfinished), failed (Trainer never finished), not_blessed, blessed_not_pushed, not_pushed (rules §3 step 9).
 // mode: write
 // params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}, graphlets: {type: list, default: null, doc: uids of the graphlets to decide again (null for every graphlet of the source)}, trace_end: {type: int, default: null, doc: the source's trace end (ms) when the caller has it (null to compute it here)}}
-// Two batches at a time (the project's machines have 2 cores): each batch writes only its own
-// graphlets' outcome, so concurrent batches never wait on each other's locks.
+// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
+// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
+// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// Each batch writes only its own graphlets' outcome.
 CALL () {
   UNWIND CASE WHEN $trace_end IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (e:Execution)
@@ -49,4 +51,4 @@ CALL (g, t, trace_end) {
     WHEN size(blessings) > 0 AND all(v IN blessings WHERE v = 1) THEN 'blessed_not_pushed'
     ELSE 'not_pushed'
   END
-} IN 2 CONCURRENT TRANSACTIONS OF 5000 ROWS
+} IN TRANSACTIONS OF 5000 ROWS
