@@ -123,15 +123,15 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
             # The days a scheduled job has already synced against this server: the server's plan
             # cache then holds the sync's and the incremental build's queries, as it does for a
             # job that runs every day (the first day after a load also plans them).
-            first_day_s = []
+            earlier_days_s = []
             for _ in range(args.warm_days):
                 day += 1
                 replay(live, day, cache_dir=args.cache_dir, progress=None, **corpus)
-                _, first_s, _ = mlprov(target, "sync", str(live), "--quiet")
+                _, sync_s, _ = mlprov(target, "sync", str(live), "--quiet")
                 _, build_s = timed(lambda: build(driver, target.database, quiet=True))
                 _, export_s = timed(lambda: export(driver, target.database, folder / "export"))
-                first_day_s.append(round(first_s + build_s + export_s, 1))
-            report["earlier_days_path_s"] = first_day_s
+                earlier_days_s.append(round(sync_s + build_s + export_s, 1))
+            report["earlier_days_path_s"] = earlier_days_s
         grown, report["replay_s"] = timed(lambda: replay(live, day + 1, cache_dir=args.cache_dir, progress=None,
                                                          **corpus))
         report["day_timed"] = day + 1

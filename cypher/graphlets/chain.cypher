@@ -5,9 +5,7 @@
 // A chain keeps its order up to the graphlet just before `since` (`before`, whose index stays);
 // from there on its graphlets are numbered again and their NEXT links made again. An incremental
 // build passes the earliest start of a graphlet it added, rebuilt or removed in that chain.
-// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
-// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
-// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own chains (their graphlets and the NEXT links between them).
 CALL () {
   UNWIND CASE WHEN $chains IS NULL THEN [$source] ELSE [] END AS whole

@@ -25,9 +25,7 @@ CALL (e) {
   SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
 } IN TRANSACTIONS OF 5000 ROWS;
 
-// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
-// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
-// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own graphlets.
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole

@@ -2,17 +2,13 @@
 // summary: Store the facts several analyses share: per graphlet (every one, or the listed ones), its Trainer's input Examples and spans, its upstream and downstream sizes and what changed since the previous graphlet of its chain; per pipeline (every one, or the listed ones), its operator-level DAG edges.
 // mode: write
 // params: {source: {type: string, doc: source name}, graphlets: {type: list, default: null, doc: uids of the graphlets to derive again (null for every graphlet of the source)}, pipelines: {type: list, default: null, doc: uids of the pipelines whose DAG edges to derive again from their executions that a sync changed (null for every pipeline of the source from all its executions)}}
-// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
-// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
-// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own chains' graphlets, then its own pipelines.
 // Per chain (pipeline, Trainer node), each graphlet is compared with the one before it (NEXT);
 // every fingerprint is computed once, also when it serves as the one before. The first graphlet
 // of a chain has no change flags. Input Examples and spans are sorted, so they do not depend on
 // the order the Trainer's events were stored in.
-// Each fingerprint list is returned under a name of its own: a CI run once stored a Trainer's
-// Examples list holding its graphlet's Schema id, which no run here reproduced (three lists
-// then shared the name `id`).
+// Each fingerprint list is returned under a column name of its own.
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)

@@ -2,9 +2,7 @@
 // summary: Decide each graphlet's outcome (or each listed one's), the first that applies: failed (Trainer FAILED or CANCELED), pushed (a COMPLETE member Pusher pushed), open (last of its chain, started within the open window of the trace end, unfinished), failed (Trainer never finished), not_blessed, blessed_not_pushed, not_pushed (rules §3 step 9).
 // mode: write
 // params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}, graphlets: {type: list, default: null, doc: uids of the graphlets to decide again (null for every graphlet of the source)}, trace_end: {type: int, default: null, doc: the source's trace end (ms) when the caller has it (null to compute it here)}}
-// One batch at a time: on a server that had loaded and deleted many graphs, two batches in
-// concurrent transactions (Neo4j 5.26, record format) twice stored a wrong fact in CI (an Examples
-// list holding a Schema id; a chain left unnumbered), never on a fresh server; see ARCHITECTURE.md.
+// One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own graphlets' outcome.
 CALL () {
   UNWIND CASE WHEN $trace_end IS NULL THEN [$source] ELSE [] END AS whole
