@@ -3,6 +3,7 @@
 // mode: write
 // params: {source: {type: string, doc: source name}}
 // internal: true
+CYPHER replan=force
 MATCH (n:Changed)
 WHERE n.source = $source
 CALL (n) { REMOVE n:Changed } IN TRANSACTIONS OF 10000 ROWS

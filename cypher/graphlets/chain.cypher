@@ -7,6 +7,7 @@
 // build passes the earliest start of a graphlet it added, rebuilt or removed in that chain.
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own chains (their graphlets and the NEXT links between them).
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $chains IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)

@@ -7,6 +7,7 @@
 // A graphlet holds tens of CONTAINS links: 500 per transaction keeps a rebuild of an L corpus
 // (440,000 graphlets) within the server's transaction memory. The creator links go with the
 // creators step, which decides each artifact's creator again.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}, executions: {type: list, default: null, doc: uids of the member executions whose shares to compute again (null for every execution of the source)}, graphlets: {type: list, default: null, doc: uids of the graphlets whose costs to sum again (null for every graphlet of the source)}}
 // Per member execution, once: its share when split over every graphlet that holds it, and
 // which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $executions IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (e:Execution)
@@ -27,6 +28,7 @@ CALL (e) {
 
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own graphlets.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)

@@ -2,6 +2,7 @@
 // summary: Link each artifact of a source (or each listed one) to its creator: the live execution with the earliest OUTPUT event to it (rules §3 step 2); an artifact's old creator link goes first.
 // mode: write
 // params: {source: {type: string, doc: source name}, artifacts: {type: list, default: null, doc: uids of the artifacts whose creator to decide again (null for every artifact of the source)}}
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $artifacts IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (a:Artifact)

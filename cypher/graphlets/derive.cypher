@@ -9,6 +9,7 @@
 // of a chain has no change flags. Input Examples and spans are sorted, so they do not depend on
 // the order the Trainer's events were stored in.
 // Each fingerprint list is returned under a column name of its own.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)
@@ -64,6 +65,7 @@ CALL (targets) {
 // Changed, rules §10 step 4), read from both ends; an edge the pipeline had and that those do not show
 // stays while one execution pair still witnesses it (a sync may have deleted the only one). A
 // listed pipeline without edges yet (new, or rewritten by the sync) is derived from all its executions.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $pipelines IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (p:Pipeline)

@@ -2,6 +2,7 @@
 // summary: Link each graphlet (or each listed one) to the graphlet of the model its Trainer warm-starts from (its base_model input, rules §3 step 4) and to the graphlets of the models its members evaluate against (baseline_model inputs, rules §3 step 6); a graphlet's old links go first.
 // mode: write
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, graphlets: {type: list, default: null, doc: uids of the graphlets to link again (null for every graphlet of the source)}}
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (g:Graphlet)

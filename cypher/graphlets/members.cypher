@@ -2,6 +2,7 @@
 // summary: Create one Graphlet per live (not CACHED) Trainer execution of a source, or of the listed ones (rules §3 step 1), with CONTAINS links to its upstream (rules §3 step 3) and downstream (rules §3 step 5) member executions and to its member artifacts (rules §3 step 7).
 // mode: write
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, model_types: {type: list, doc: artifact types that are trained models}, trainers: {type: list, default: null, doc: uids of the Trainer executions to build graphlets for (null for every one of the source); their old graphlets must be gone}}
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $trainers IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (t:Execution)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}, open_window_ms: {type: int, doc: a chain's last graphlet that started this close to the trace end may still be open (ms)}, graphlets: {type: list, default: null, doc: uids of the graphlets to decide again (null for every graphlet of the source)}, trace_end: {type: int, default: null, doc: the source's trace end (ms) when the caller has it (null to compute it here)}}
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own graphlets' outcome.
+CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $trace_end IS NULL THEN [$source] ELSE [] END AS whole
   MATCH (e:Execution)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}}
 // returns: {artifact: string, creator: string, creator_changed: bool}
 // internal: true
+CYPHER replan=force
 CALL () {
   MATCH (a:Artifact:Changed)
   WHERE a.source = $source

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}, chains: {type: list, doc: "maps {pipeline, trainer_node, since}, as graphlets.chain takes them"}}
 // returns: {graphlet: string, chain_index: int, chain_last: bool, previous: string}
 // internal: true
+CYPHER replan=force
 UNWIND $chains AS chain
 CALL (chain) {
   OPTIONAL MATCH (p:Graphlet)

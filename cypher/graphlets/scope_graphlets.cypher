@@ -9,6 +9,7 @@
 // of rules §3 step 7), through a Changed reader of an artifact the downstream walk reaches, or
 // through an artifact whose creator changed (the upstream walk, its stop at Trainer-created
 // artifacts and the warm-start and baseline links all follow creators, rules §3 step 2).
+CYPHER replan=force
 CALL () {
   MATCH (x:Execution:Changed)<-[:CONTAINS]-(g:Graphlet)
   WHERE x.source = $source

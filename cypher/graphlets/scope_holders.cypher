@@ -4,6 +4,7 @@
 // params: {executions: {type: list, doc: execution uids}}
 // returns: {graphlet: string}
 // internal: true
+CYPHER replan=force
 UNWIND $executions AS uid
 MATCH (:Execution {uid: uid})<-[:CONTAINS]-(g:Graphlet)
 RETURN DISTINCT g.uid AS graphlet

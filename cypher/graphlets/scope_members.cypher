@@ -4,6 +4,7 @@
 // params: {graphlets: {type: list, doc: graphlet uids}}
 // returns: {graphlet: string, pipeline: string, trainer_node: string, started_at: int, trainer_id: int, trainer: string, executions: list, changed: list, linked_from: list}
 // internal: true
+CYPHER replan=force
 UNWIND $graphlets AS uid
 MATCH (g:Graphlet {uid: uid})
 OPTIONAL MATCH (g)-[:CONTAINS {role: 'trainer'}]->(t:Execution)

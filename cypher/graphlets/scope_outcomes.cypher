@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}}
 // returns: {graphlet: string}
 // internal: true
+CYPHER replan=force
 MATCH (a:Artifact:Changed)
 WHERE a.source = $source AND a.type IN ['PushedModel', 'ModelBlessing', 'InfraBlessing']
 MATCH (g:Graphlet)-[:CONTAINS]->(a)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}}
 // returns: {pipeline: string}
 // internal: true
+CYPHER replan=force
 CALL () {
   MATCH (p:Pipeline:Changed)
   WHERE p.source = $source

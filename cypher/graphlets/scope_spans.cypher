@@ -5,6 +5,7 @@
 // returns: {graphlet: string, next: string}
 // internal: true
 // The spans are those of graphlets.derive, written the same way (a unit test holds them equal).
+CYPHER replan=force
 MATCH (x:Artifact:Changed)
 WHERE x.source = $source AND x.type = 'Examples'
 MATCH (x)-[r:INPUT]->(t:Execution)<-[:CONTAINS {role: 'trainer'}]-(g:Graphlet)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}}
 // returns: {trace_end: int, built_trace_end: int}
 // internal: true
+CYPHER replan=force
 MATCH (s:Source {name: $source})
 CALL () {
   MATCH (e:Execution)

@@ -4,6 +4,7 @@
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, trainers: {type: list, doc: uids of the Trainers of the graphlets being rebuilt}}
 // returns: {trainer: string, live: bool, pipeline: string, trainer_node: string, started_at: int, trainer_id: int}
 // internal: true
+CYPHER replan=force
 CALL () {
   UNWIND $trainers AS uid
   MATCH (t:Execution {uid: uid})
