@@ -392,6 +392,33 @@ def registry() -> Registry:
     return Registry(cypher_root())
 
 
+# A table comes back in messages of this many rows. The driver reads each Bolt message with its own
+# socket calls, about 20 microseconds a row whatever its width, so a 440,000-row table cost 10 s in
+# messages alone; in chunks the same rows cost what their values do. The server holds the table
+# once to cut it, as it already does to sort it (every analysis orders its rows), and the caller
+# holds it whole anyway (a DataFrame).
+CHUNK_ROWS = 5_000
+_CHUNK_PARAM = "mlprov_chunk_rows"
+_LEADING_OPTIONS = re.compile(r"\A\s*(CYPHER\b[^\n]*\n)", re.IGNORECASE)
+
+
+def chunked_statement(query: StoredQuery) -> str | None:
+    """`query`'s statement wrapped to return its rows `CHUNK_ROWS` at a time, as lists in its
+    `returns` order, or None when it cannot be (not a single read statement). The stored text is
+    unchanged inside, so it is still the definition (and its ORDER BY the rows' order)."""
+    if not query.read_only or not query.returns or query.runs_in_own_transactions or len(query.statements) != 1:
+        return None
+    body = query.statements[0]
+    options = _LEADING_OPTIONS.match(body)
+    prefix = options.group(1) if options else ""
+    body = body[options.end():] if options else body
+    row = ", ".join(f"`{column}`" for column in query.returns)
+    return (f"{prefix}CALL () {{\n{body}\n}}\n"
+            f"WITH collect([{row}]) AS rows\n"
+            f"UNWIND range(0, size(rows) - 1, ${_CHUNK_PARAM}) AS first\n"
+            f"RETURN rows[first..first + ${_CHUNK_PARAM}] AS chunk")
+
+
 def _tagged(query: StoredQuery, statement: str) -> neo4j.Query:
     return neo4j.Query(statement, metadata={"app": "mlprov", "query": query.name})
 
@@ -407,7 +434,8 @@ def execute(driver: neo4j.Driver, database: str, name: str, settings: GraphletSe
 def execute_query(driver: neo4j.Driver, database: str, query: StoredQuery, settings: GraphletSettings | None = None,
                   **params: Any) -> tuple[list[str], list[list[Any]]]:
     """Run `query`; returns (column names, rows). A read query runs in READ access mode, so the
-    server itself refuses a write in it, whatever its header says (rules §13)."""
+    server itself refuses a write in it, whatever its header says (rules §13), and its rows come
+    back in chunks (`chunked_statement`)."""
     bound = query.bind(params, settings)
     try:
         return _run(driver, database, query, bound)
@@ -429,6 +457,13 @@ def _run(driver: neo4j.Driver, database: str, query: StoredQuery,
                 result = session.run(_tagged(query, statement), bound)
                 keys, rows = list(result.keys()), [list(r.values()) for r in result]
         return keys, rows
+    chunked = chunked_statement(query)
+    if chunked is not None:
+        records, _, _ = driver.execute_query(
+            _tagged(query, chunked), {**bound, _CHUNK_PARAM: CHUNK_ROWS}, routing_=neo4j.RoutingControl.READ,
+            database_=database,
+        )
+        return list(query.returns), [row for record in records for row in record[0]]
     routing = neo4j.RoutingControl.READ if query.read_only else neo4j.RoutingControl.WRITE
     records, _, keys = driver.execute_query(
         _tagged(query, query.body), bound, routing_=routing, database_=database
@@ -449,7 +484,6 @@ def stream(driver: neo4j.Driver, database: str, name: str, **params: Any) -> Ite
 
 
 _NULLABLE_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
-
 
 def run_df(driver: neo4j.Driver, database: str, name: str, settings: GraphletSettings | None = None,
            **params: Any) -> pd.DataFrame:

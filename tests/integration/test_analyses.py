@@ -67,6 +67,23 @@ def test_read_query_is_read_only_and_declares_its_columns(graph, query):
     assert keys == list(query.returns), f"{query.path}: returns {keys}, header declares {list(query.returns)}"
 
 
+def test_a_table_comes_back_in_chunks_with_the_rows_and_order_the_query_itself_returns(graph, monkeypatch):
+    query = queries.registry().get("analyses.graphlets")
+    with graph.driver() as driver:
+        with driver.session(database=graph.database) as session:
+            plain = [list(record.values()) for record in session.run(query.body, query.bind({}))]
+            size = next(n for n in range(7, 20) if len(plain) % n)  # several chunks, the last one short
+            chunks = [record["chunk"] for record in
+                      session.run(queries.chunked_statement(query), {**query.bind({}), "mlprov_chunk_rows": size})]
+        monkeypatch.setattr(queries, "CHUNK_ROWS", size)
+        keys, rows = queries.execute(driver, graph.database, query.name)
+    assert len(plain) > 3 * size
+    assert [len(chunk) for chunk in chunks] == [size] * (len(plain) // size) + [len(plain) % size]
+    assert any(value is None for row in plain for value in row)  # nulls keep their places
+    assert keys == list(query.returns)
+    assert rows == plain
+
+
 @pytest.mark.parametrize("query", analysis_queries(), ids=stem)
 def test_analysis_runs_with_its_defaults_and_returns_its_columns(graph, query):
     frame = run(graph, query.name)

@@ -221,3 +221,24 @@ def test_the_incremental_build_reads_input_spans_as_derive_writes_them():
                       queries.registry().get("graphlets.scope_spans").body)
     assert spans, "graphlets.scope_spans no longer computes the spans"
     assert spans.group(0) in queries.registry().get("graphlets.derive").body
+
+
+def test_a_read_query_is_wrapped_to_return_its_declared_columns_in_chunks(tmp_path):
+    query = parse_query_file(write(tmp_path, "analyses/by_op.cypher", GOOD), tmp_path)
+    statement = queries.chunked_statement(query)
+    assert statement is not None
+    assert query.body.strip() in statement  # the stored text itself, unchanged, inside
+    assert "collect([`operator`, `cost_s`])" in statement
+    assert statement.rstrip().endswith("RETURN rows[first..first + $mlprov_chunk_rows] AS chunk")
+
+
+def test_planner_options_stay_in_front_of_the_wrapped_statement():
+    query = queries.registry().get("graphlets.scope_graphlets")
+    assert query.body.lstrip().startswith("CYPHER replan=force")
+    statement = queries.chunked_statement(query)
+    assert statement is not None and statement.startswith("CYPHER replan=force\nCALL () {")
+
+
+@pytest.mark.parametrize("name", ["graphlets.members", "schema.constraints"])
+def test_writes_and_schema_statements_are_not_wrapped(name):
+    assert queries.chunked_statement(queries.registry().get(name)) is None
