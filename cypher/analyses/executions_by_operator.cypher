@@ -4,10 +4,12 @@
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {operator: string, category: string, state: string, executions: int, cost_s: float}
 // browser: ":params {source: null}"
-MATCH (e:Execution)
-WHERE $source IS NULL OR e.source = $source
 // Float sums add their terms in a fixed order (rules §12 step 2): a sum depends on its order, and
-// the order a query plan meets rows in is not the data's.
+// the order a query plan meets rows in is not the data's. Reading the executions from the uid index
+// gives them in that order, so the server does not sort them (at L, 2 million: 2 s of 8).
+MATCH (e:Execution)
+USING INDEX e:Execution(uid)
+WHERE e.uid IS NOT NULL AND ($source IS NULL OR e.source = $source)
 WITH e
 ORDER BY e.uid
 WITH e.operator AS operator, e.category AS category, e.state AS state,

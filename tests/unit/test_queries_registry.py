@@ -224,7 +224,7 @@ def test_the_incremental_build_reads_input_spans_as_derive_writes_them():
 
 
 def test_a_read_query_is_wrapped_to_return_its_declared_columns_in_chunks(tmp_path):
-    query = parse_query_file(write(tmp_path, "analyses/by_op.cypher", GOOD), tmp_path)
+    query = parse_query_file(write(tmp_path, "analyses/by_op.cypher", GOOD), "analyses.by_op")
     statement = queries.chunked_statement(query)
     assert statement is not None
     assert query.body.strip() in statement  # the stored text itself, unchanged, inside
