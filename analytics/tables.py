@@ -66,8 +66,8 @@ def run_table(driver: neo4j.Driver, database: str, query: queries.StoredQuery, s
 PARALLEL = 2
 # The analyses that take longest on a big graph, started first (seconds at L, bench/analyses_bench.py,
 # two at a time on shared cores); the rest by name.
-SLOW: dict[str, int] = {"warm_start_chains": 44, "input_overlap": 38, "graphlets": 38, "graphlet_size": 37,
-                        "graphlet_changes": 33, "structure_changes": 26, "waste_by_category": 22}
+SLOW: dict[str, int] = {"warm_start_chains": 17, "structure_changes": 11, "waste_by_category": 8, "input_overlap": 8,
+                        "graphlets": 8, "cost_by_operator": 7, "cost_by_category": 6, "graphlet_changes": 6}
 
 
 def run_tables(driver: neo4j.Driver, database: str, only: Iterable[str] | None = None,
