@@ -6,6 +6,10 @@ jars of ./.mlprov/neo4j), so each starts from an empty database. The bulk time i
 time of `bulk_load`: CSV writing, server stop, neo4j-admin import, server start, schema and index
 population, Source facts. Rows are nodes + relationships as the loaders count them (MLMD rows).
 
+The baseline for the bulk path is the bare importer: `neo4j-admin database import full` alone, run
+again on the very files the bulk load wrote (kept as hard links), with the same options and heap,
+into another throwaway server's database. `bulk_vs_bare_importer` is the bulk wall time over it.
+
     .venv/bin/python bench/bulk_load_bench.py --store corpus_m.sqlite [--naive-rows 2000]
 """
 
@@ -13,35 +17,72 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from load_bench import naive_rate
 from throwaway import free_port, keep_results, throwaway_server
 
-from mlprov.bulk_load import bulk_load
+from mlprov.bulk_load import bulk_load, import_arguments
+from mlprov.server.distribution import require_tool
 from mlprov.loader import load_store
 from mlprov.server.config import default_home
 from mlprov.server.local import LocalServer
 
 
 
-def bulk(store_path: Path) -> tuple[int, float]:
-    """(rows, seconds) of a bulk load into a fresh throwaway server; its phases are logged on stderr."""
+def bulk(store_path: Path) -> tuple[int, float, float]:
+    """(rows, seconds, bare importer seconds) of a bulk load into a fresh throwaway server, and of
+    the bare importer on the files it wrote; the phases are logged on stderr."""
     with tempfile.TemporaryDirectory(prefix="mlprov-bulk-bench-") as tmp:
-        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
-                             http_port=free_port(), auth=False)
+        server = throwaway_local(Path(tmp) / "neo4j")
+        kept_folder = Path(tmp) / "kept-files"
+        kept: list[SimpleNamespace] = []
+
+        def keep(files) -> None:
+            kept_folder.mkdir()
+            for i, csv in enumerate(files):
+                link = kept_folder / f"{i}-{csv.path.name}"
+                os.link(csv.path, link)
+                kept.append(SimpleNamespace(path=link, kind=csv.kind, node=csv.node, rows=csv.rows,
+                                            multiline=csv.multiline))
+
         server.start()
         try:
             started = time.perf_counter()
-            [result] = bulk_load([store_path], server)
+            [result] = bulk_load([store_path], server, before_import=keep)
             seconds = time.perf_counter() - started
         finally:
             server.stop()
-    return result.nodes + result.relationships, seconds
+        bare_seconds = bare_import(Path(tmp) / "bare", kept, kept_folder)
+    return result.nodes + result.relationships, seconds, bare_seconds
+
+
+def throwaway_local(home: Path) -> LocalServer:
+    return LocalServer(home, distribution=default_home(), bolt_port=free_port(), http_port=free_port(), auth=False)
+
+
+def bare_import(home: Path, files: list[SimpleNamespace], folder: Path) -> float:
+    """Seconds of `neo4j-admin database import full` alone on `files`, with the bulk load's own
+    options and heap, into the database of a throwaway server (started once to create it, then
+    stopped, as the bulk load stops its server)."""
+    server = throwaway_local(home)
+    server.start()
+    database = server.target().database
+    server.stop()
+    arguments = import_arguments(database, files, folder)
+    command = server.admin_command(require_tool("java", "to run neo4j-admin"), *arguments)
+    print("bare importer on the same files ...", file=sys.stderr)
+    started = time.perf_counter()
+    subprocess.run(command, env={**server.java_env(), "HEAP_SIZE": server.memory.heap}, cwd=folder,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -54,7 +95,7 @@ def main() -> None:
     logging.getLogger("neo4j").setLevel(logging.ERROR)
 
     print("bulk import ...", file=sys.stderr)
-    bulk_rows, bulk_seconds = bulk(args.store)
+    bulk_rows, bulk_seconds, bare_seconds = bulk(args.store)
     bulk_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("online load and naive baseline ...", file=sys.stderr)
     with throwaway_server() as target, target.driver() as driver:
@@ -68,6 +109,9 @@ def main() -> None:
         "rows": bulk_rows,
         "bulk_seconds": round(bulk_seconds, 1),
         "bulk_per_s": round(bulk_rate),
+        "bare_importer_seconds": round(bare_seconds, 1),
+        "bare_importer_per_s": round(bulk_rows / bare_seconds),
+        "bulk_vs_bare_importer": round(bulk_seconds / bare_seconds, 2),
         "online_seconds": round(online.seconds, 1),
         "online_per_s": round(online_rate),
         "naive_per_s": round(naive),

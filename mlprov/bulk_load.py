@@ -229,7 +229,7 @@ def _import(server: LocalServer, database: str, written: list[_StoreFiles], fold
     """Import into the stopped server's database and start it again; on failure the database is
     put back as it was first."""
     java = require_tool("java", "to run neo4j-admin")
-    command = server.admin_command(java, *_import_arguments(database, written, folder))
+    command = server.admin_command(java, *import_arguments(database, [f for store in written for f in store.files], folder))
     environment = {**server.java_env(), "HEAP_SIZE": server.memory.heap}
     aside = folder / "previous"
     folders = [f for f in server.layout.database_dirs(database) if f.exists()]
@@ -250,8 +250,9 @@ def _import(server: LocalServer, database: str, written: list[_StoreFiles], fold
     server.start()
 
 
-def _import_arguments(database: str, written: list[_StoreFiles], folder: Path) -> list[str]:
-    files = [f for store in written for f in store.files if f.rows]
+def import_arguments(database: str, written: list[CsvFile], folder: Path) -> list[str]:
+    """The importer's arguments for the `written` files (those with rows), its report in `folder`."""
+    files = [f for f in written if f.rows]
     arguments = ["database", "import", "full", database, "--overwrite-destination",
                  # Our files are fault-free by construction (the reader drops dangling rows):
                  # anything the importer finds wrong is a bug, and must stop the import.
