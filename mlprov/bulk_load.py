@@ -229,7 +229,8 @@ def _import(server: LocalServer, database: str, written: list[_StoreFiles], fold
     """Import into the stopped server's database and start it again; on failure the database is
     put back as it was first."""
     java = require_tool("java", "to run neo4j-admin")
-    command = server.admin_command(java, *import_arguments(database, [f for store in written for f in store.files], folder))
+    files = [f for store in written for f in store.files]
+    command = server.admin_command(java, *import_arguments(database, files, folder))
     environment = {**server.java_env(), "HEAP_SIZE": server.memory.heap}
     aside = folder / "previous"
     folders = [f for f in server.layout.database_dirs(database) if f.exists()]

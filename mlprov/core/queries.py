@@ -398,25 +398,29 @@ def registry() -> Registry:
 # once to cut it, as it already does to sort it (every analysis orders its rows), and the caller
 # holds it whole anyway (a DataFrame).
 CHUNK_ROWS = 5_000
-_CHUNK_PARAM = "mlprov_chunk_rows"
+_CHUNK_PARAM = "mlprov_chunk_rows"  # the frame's parameter
 _LEADING_OPTIONS = re.compile(r"\A\s*(CYPHER\b[^\n]*\n)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1)
+def _chunk_frame() -> str:
+    text = (cypher_root() / "chunked_rows.frame").read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("//"))
+
+
 def chunked_statement(query: StoredQuery) -> str | None:
-    """`query`'s statement wrapped to return its rows `CHUNK_ROWS` at a time, as lists in its
-    `returns` order, or None when it cannot be (not a single read statement). The stored text is
-    unchanged inside, so it is still the definition (and its ORDER BY the rows' order)."""
+    """`query`'s statement in the frame `cypher/chunked_rows.frame`, which returns its rows
+    `CHUNK_ROWS` at a time, as lists in its `returns` order; None when it cannot be (not a single
+    read statement). The stored text is unchanged inside, so it is still the definition (and its
+    ORDER BY the rows' order). The columns are the query's own header's, never input."""
     if not query.read_only or not query.returns or query.runs_in_own_transactions or len(query.statements) != 1:
         return None
     body = query.statements[0]
     options = _LEADING_OPTIONS.match(body)
-    prefix = options.group(1) if options else ""
-    body = body[options.end():] if options else body
-    row = ", ".join(f"`{column}`" for column in query.returns)
-    return (f"{prefix}CALL () {{\n{body}\n}}\n"
-            f"WITH collect([{row}]) AS rows\n"
-            f"UNWIND range(0, size(rows) - 1, ${_CHUNK_PARAM}) AS first\n"
-            f"RETURN rows[first..first + ${_CHUNK_PARAM}] AS chunk")
+    columns = ", ".join(f"`{column}`" for column in query.returns)
+    return (_chunk_frame().replace("{{options}}", options.group(1) if options else "")
+            .replace("{{query}}", body[options.end():] if options else body)
+            .replace("{{columns}}", columns))
 
 
 def _tagged(query: StoredQuery, statement: str) -> neo4j.Query:
@@ -484,6 +488,7 @@ def stream(driver: neo4j.Driver, database: str, name: str, **params: Any) -> Ite
 
 
 _NULLABLE_DTYPES = {"int": "Int64", "float": "Float64", "bool": "boolean"}
+
 
 def run_df(driver: neo4j.Driver, database: str, name: str, settings: GraphletSettings | None = None,
            **params: Any) -> pd.DataFrame:
