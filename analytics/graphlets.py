@@ -25,7 +25,7 @@ from typing import Any
 
 import neo4j
 
-from mlprov.core import queries
+from mlprov.core import queries, statistics
 from mlprov.core.errors import MlprovError, ServerError
 from mlprov.core.settings import GraphletSettings
 from mlprov.core.transactions import release_orphans
@@ -106,6 +106,9 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
         # clean-up, or its client died) would hold their locks, and this build would wait for ever.
         _release(driver, database, "before the build")
         queries.execute(driver, database, "schema.constraints")
+        # The steps' walks are planned on index statistics: those must describe the graph as it
+        # is now, not as it was before the last load (mlprov.core.statistics).
+        statistics.refresh(driver, database)
         keys, rows = queries.execute(driver, database, "graphlets.pending",
                                      fingerprint=fingerprint(settings), force=force)
     except _CONNECTION_LOST as exc:
@@ -222,6 +225,11 @@ class _Run:
 
     def step(self, name: str, **params: Any) -> None:
         self._execute(name, params)
+        if name in BUILD_STEPS:  # the next steps read what this one wrote (440,000 graphlets at L)
+            try:
+                statistics.refresh(self.driver, self.database)
+            except _CONNECTION_LOST as exc:
+                raise _StepFailed(name, exc) from exc
 
     def read(self, name: str, **params: Any) -> list[list[Any]]:
         return self._execute(name, params)

@@ -21,7 +21,7 @@ from typing import Iterator
 
 import neo4j
 
-from mlprov.core import queries
+from mlprov.core import queries, statistics
 from mlprov.core.errors import BadInputError, ServerError
 from mlprov.core.workers import alive, describe, heartbeat, this_worker
 from mlprov.loader import mlmd
@@ -232,6 +232,8 @@ def finish_source(driver: neo4j.Driver, database: str, result: LoadResult, finis
         "load_seconds": round(result.seconds, 3),
         **count_facts(result.nodes, result.relationships, result.skipped),
     })
+    # What the load wrote is planned on from now on, not the empty indexes it started from.
+    statistics.refresh(driver, database)
     for reason, n in result.skipped.items():
         log.warning("%s: skipped %d %s", result.location, n, reason)
 

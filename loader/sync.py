@@ -28,7 +28,7 @@ from pathlib import Path
 
 import neo4j
 
-from mlprov.core import queries
+from mlprov.core import queries, statistics
 from mlprov.core.errors import BadInputError
 from mlprov.core.workers import heartbeat, this_worker
 from mlprov.loader import mlmd
@@ -152,6 +152,7 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
             **state.facts(), **count_facts(nodes, relationships, repaired.skipped),
             "synced_at": finished.isoformat(timespec="seconds"), "sync_seconds": round(seconds, 3),
         })
+        statistics.refresh(driver, database)  # a sync may double a small source
     if repaired.skipped != skipped:  # as a load says what it skipped, a sync says when that changed
         for reason, n in repaired.skipped.items():
             log.warning("%s: skipped %d %s", where, n, reason)
