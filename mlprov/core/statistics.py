@@ -4,7 +4,7 @@ Neo4j plans a query from counts it keeps exact and from index samples that it re
 background, when it gets to them. An index created on an empty graph and then filled by a load says
 "empty" until it is sampled again. A query planned meanwhile believes the graph is empty, and the
 graphlet build's walks then take plans that scan a whole index at every step: `members` on S ran
-for over 40 minutes instead of seconds, on a slower machine, where a quicker one had sampled in time.
+for over 40 minutes instead of seconds, whenever the server had not sampled in time.
 So every load and sync ends, and every graphlet build starts and follows each of its steps, by
 resampling what changed and clearing the plan caches (`schema.fresh_statistics`). When nothing
 changed much, that is a few milliseconds.
