@@ -38,6 +38,10 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 # built by an older version are rebuilt rather than read by analyses that expect what they lack.
 # 2: per-category costs on each graphlet (costs step).
 GRAPHLET_FORMAT = 2
+# The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
+# them the index samples are refreshed (mlprov.core.statistics); the other steps write links and
+# properties that no index holds, which the server counts exactly by itself.
+_CHANGE_INDEXED = ("clear", "members", "outcomes")
 # The one reason of graphlets.pending that an incremental build serves; every other one is a full build.
 SYNCED = "store synced"
 FULL, INCREMENTAL = "full", "incremental"
@@ -225,7 +229,7 @@ class _Run:
 
     def step(self, name: str, **params: Any) -> None:
         self._execute(name, params)
-        if name in BUILD_STEPS:  # the next steps read what this one wrote (440,000 graphlets at L)
+        if name in _CHANGE_INDEXED:  # the next steps are planned on what this one wrote
             try:
                 statistics.refresh(self.driver, self.database)
             except _CONNECTION_LOST as exc:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -43,16 +44,7 @@ def bulk(store_path: Path) -> tuple[int, float, float]:
     with tempfile.TemporaryDirectory(prefix="mlprov-bulk-bench-") as tmp:
         server = throwaway_local(Path(tmp) / "neo4j")
         kept_folder = Path(tmp) / "kept-files"
-        kept: list[SimpleNamespace] = []
-
-        def keep(files) -> None:
-            kept_folder.mkdir()
-            for i, csv in enumerate(files):
-                link = kept_folder / f"{i}-{csv.path.name}"
-                os.link(csv.path, link)
-                kept.append(SimpleNamespace(path=link, kind=csv.kind, node=csv.node, rows=csv.rows,
-                                            multiline=csv.multiline))
-
+        kept, keep = keeper(kept_folder)
         server.start()
         try:
             started = time.perf_counter()
@@ -62,6 +54,22 @@ def bulk(store_path: Path) -> tuple[int, float, float]:
             server.stop()
         bare_seconds = bare_import(Path(tmp) / "bare", kept, kept_folder)
     return result.nodes + result.relationships, seconds, bare_seconds
+
+
+def keeper(folder: Path) -> tuple[list[SimpleNamespace], Callable[[list], None]]:
+    """A `before_import` hook for `bulk_load` that keeps the import files it is given as hard links
+    in `folder`, and the list it fills with their descriptions (for `bare_import`)."""
+    kept: list[SimpleNamespace] = []
+
+    def keep(files) -> None:
+        folder.mkdir()
+        for i, csv in enumerate(files):
+            link = folder / f"{i}-{csv.path.name}"
+            os.link(csv.path, link)
+            kept.append(SimpleNamespace(path=link, kind=csv.kind, node=csv.node, rows=csv.rows,
+                                        multiline=csv.multiline))
+
+    return kept, keep
 
 
 def throwaway_local(home: Path) -> LocalServer:
