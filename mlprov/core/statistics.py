@@ -6,8 +6,8 @@ background, when it gets to them. An index created on an empty graph and then fi
 graphlet build's walks then take plans that scan a whole index at every step: `members` on S ran
 for over 40 minutes instead of seconds, whenever the server had not sampled in time.
 So every load and sync ends, and every graphlet build starts and follows each step that writes
-indexed properties, by resampling what changed and clearing the plan caches (`schema.fresh_statistics`). When nothing
-changed much, that is a few milliseconds.
+indexed properties, by resampling what changed and clearing the plan caches
+(`schema.fresh_statistics`). When nothing changed much, that is a few milliseconds.
 """
 
 from __future__ import annotations
