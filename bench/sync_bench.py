@@ -23,8 +23,10 @@ and (--mariadb) the loader's throughput from MariaDB against from SQLite on the 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +34,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from throwaway import free_port, keep_results, throwaway_local_server, throwaway_server
+from throwaway import free_port, keep_results, local_server, throwaway_server
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the throwaway MariaDB and the MySQL copy of tests/ (--mariadb)
@@ -97,27 +99,24 @@ def export_timing_tables(driver, database: str, folder: Path, report: dict, path
     """`export` with the analyses run first (as the demo and the report do), so the report can say
     which tables take the time."""
     tables = run_tables(driver, database)
-    report[f"{path}_export_slowest"] = slowest({name: table.seconds for name, table in tables.items()})
+    report[f"{path}_export_tables_s"] = slowest({name: table.seconds for name, table in tables.items()}, n=len(tables))
     return export(driver, database, folder, tables=tables)
 
 
-def sync_against_reload(args, corpus, full, folder: Path) -> dict:
-    live = folder / "live" / f"corpus_{args.scale.lower()}.sqlite"
-    live.parent.mkdir(parents=True)
+def prepare(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict, int]:
+    """Day D loaded, built and exported, then the warm days; the report so far and the last day synced."""
     # The store only: its ground truth (write_snapshot's) would cost most of a generation at L.
     _, report_snapshot_s = timed(lambda: copy_as_of(full, live, day_end_ms(args.day)))
     report: dict = {"snapshot_s": report_snapshot_s, "store_mb_day_d": round(live.stat().st_size / 2**20, 1)}
-    with throwaway_local_server() as server, ExitStack() as stack:
-        target = server.target()
-        if args.bulk_first:
-            [loaded], report["initial_load_s"] = timed(lambda: bulk_load([live], server, quiet=True))
-        driver = stack.enter_context(target.driver())
+    target = server.target()
+    if args.bulk_first:
+        [loaded], report["initial_load_s"] = timed(lambda: bulk_load([live], server, quiet=True))
+    with target.driver() as driver:
         if not args.bulk_first:
             loaded, report["initial_load_s"] = timed(lambda: load_store(live, driver, target.database, quiet=True))
         report["rows_day_d"] = loaded.nodes + loaded.relationships
         _, report["initial_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         _, report["initial_export_s"] = timed(lambda: export(driver, target.database, folder / "export"))
-
         day = args.day
         if args.warm_days:
             # The days a scheduled job has already synced against this server: the server's plan
@@ -132,6 +131,56 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
                 _, export_s = timed(lambda: export(driver, target.database, folder / "export"))
                 earlier_days_s.append(round(sync_s + build_s + export_s, 1))
             report["earlier_days_path_s"] = earlier_days_s
+    return report, day
+
+
+# What --workdir keeps of a prepared run, beside the report so far: the store, the export folder and
+# the server's data (copied while the server is stopped).
+_KEPT = ("live", "export", "neo4j/data")
+
+
+def prepared(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict, int]:
+    """`prepare`, or with --workdir what an earlier run of the same arguments prepared there (so the
+    timed day and the baseline can be run again, with newer code, without the hour L takes to
+    prepare)."""
+    if args.workdir is None:
+        server.start()
+        return prepare(args, corpus, full, live, server, folder)
+    kept = args.workdir / "prepared"
+    recorded = kept / "report.json"
+    key = {"scale": args.scale, "seed": args.seed, "day": args.day, "warm_days": args.warm_days,
+           "bulk_first": args.bulk_first}
+    if recorded.is_file() and json.loads(recorded.read_text())["key"] == key:
+        log.info("restoring the run prepared in %s", kept)
+        for part in _KEPT:
+            shutil.rmtree(folder / part, ignore_errors=True)
+            shutil.copytree(kept / part, folder / part)
+        if not args.prepare_only:
+            server.start()
+        saved = json.loads(recorded.read_text())
+        return saved["report"], saved["day"]
+    server.start()
+    report, day = prepare(args, corpus, full, live, server, folder)
+    server.stop()
+    shutil.rmtree(kept, ignore_errors=True)
+    for part in _KEPT:
+        shutil.copytree(folder / part, kept / part)
+    recorded.write_text(json.dumps({"key": key, "report": report, "day": day}))
+    if not args.prepare_only:
+        server.start()
+    return report, day
+
+
+def sync_against_reload(args, corpus, full, folder: Path) -> dict:
+    live = folder / "live" / f"corpus_{args.scale.lower()}.sqlite"
+    live.parent.mkdir(parents=True, exist_ok=True)
+    server = local_server(folder / "neo4j")
+    try:
+        report, day = prepared(args, corpus, full, live, server, folder)
+        if args.prepare_only:
+            return report
+        target = server.target()
+        driver = target.driver()
         grown, report["replay_s"] = timed(lambda: replay(live, day + 1, cache_dir=args.cache_dir, progress=None,
                                                          **corpus))
         report["day_timed"] = day + 1
@@ -166,6 +215,11 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
         report["replace_path_s"] = report["replace_s"] + report["replace_build_s"] + report["replace_export_s"]
         if args.check:
             report["same_graph"] = after_sync == fingerprint(driver, target.database)["*"]
+        driver.close()
+    finally:
+        server.stop()
+    if args.prepare_only:
+        return report
     report["sync_vs_replace"] = round(report["replace_s"] / report["sync_s"], 1)
     report["path_ratio"] = round(report["replace_path_s"] / report["sync_path_s"], 1)
     return report
@@ -214,7 +268,16 @@ def main() -> None:
     parser.add_argument("--mariadb", action="store_true", help="also time loading the full store from MariaDB")
     parser.add_argument("--bulk-first", action="store_true",
                         help="load day D with `load --bulk` (not measured against anything; saves time at L)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep what is prepared before the timed day (store, server data, exports) in "
+                             "WORKDIR/prepared, and reuse it in a later run with the same arguments")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="with --workdir: prepare (or restore) the run, then stop before the timed day")
     args = parser.parse_args()
+    if args.prepare_only and args.workdir is None:
+        parser.error("--prepare-only keeps its work in --workdir: give one")
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("neo4j").setLevel(logging.ERROR)
     corpus = {"scale": args.scale, "seed": args.seed}
@@ -222,7 +285,12 @@ def main() -> None:
                          lambda message: log.info("%s", message))
     report: dict = {"scale": args.scale, "day": args.day}
     with tempfile.TemporaryDirectory(prefix="mlprov-sync-bench-") as tmp:
-        report.update(sync_against_reload(args, corpus, full, Path(tmp)))
+        # With --workdir the run's folder is the same every time (a source records its store's path).
+        folder = Path(tmp) if args.workdir is None else args.workdir / "run"
+        if args.workdir is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        report.update(sync_against_reload(args, corpus, full, folder))
         if args.mariadb:
             report.update(mariadb_against_sqlite(args, full.store, Path(tmp)))
     keep_results(f"sync_bench_{args.scale.lower()}", {key: round(value, 1) if isinstance(value, float) else value

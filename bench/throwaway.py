@@ -35,15 +35,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def local_server(home: Path) -> LocalServer:
+    """A server of the user's jars in `home` (not started): free loopback ports, auth off, and
+    start-up timeouts for cores shared with other jobs."""
+    server = LocalServer(home, distribution=default_home(), bolt_port=free_port(), http_port=free_port(), auth=False)
+    # On cores shared with other jobs a start can take minutes: wait longer than the CLI does,
+    # here and in the restart of a bulk import.
+    server.start = functools.partial(server.start, timeout_s=BUSY_READY_TIMEOUT_S)
+    return server
+
+
 @contextmanager
 def throwaway_local_server() -> Iterator[LocalServer]:
     """The server itself, for a benchmark that bulk-imports into it (`mlprov.bulk_load`)."""
     with tempfile.TemporaryDirectory(prefix="mlprov-bench-") as tmp:
-        server = LocalServer(Path(tmp) / "neo4j", distribution=default_home(), bolt_port=free_port(),
-                             http_port=free_port(), auth=False)
-        # On cores shared with other jobs a start can take minutes: wait longer than the CLI does,
-        # here and in the restart of a bulk import.
-        server.start = functools.partial(server.start, timeout_s=BUSY_READY_TIMEOUT_S)
+        server = local_server(Path(tmp) / "neo4j")
         server.start()
         try:
             yield server
