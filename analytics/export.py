@@ -4,6 +4,13 @@
   table depends on: each source's load status, store sha256 and the sha256/settings its graphlets
   were built from (query `export.source_versions`), plus the query text. A table is rewritten only
   when its fingerprint changed, a format was added, or a file is missing.
+- Only what changed: a table partitioned by pipeline (`// partition:` in its query) whose sources
+  were only built further since the last export (same lineage of graphlet builds, query
+  `export.source_revisions`) is rewritten from its last Parquet file and the rows of the pipelines
+  those builds touched (`export.pipeline_revisions`), run again alone; the file equals what a run
+  of the whole table writes. Anything else (a full build, a reload, a new query text or settings,
+  no Parquet file) runs the whole table.
+- Two at a time: the tables to run are run as the report runs them (`tables.PARALLEL`).
 - Atomic: each file is written by `mlprov.core.output` (temporary file in the same folder, fsync,
   rename over the old one), so a reader sees the old file or the new one, never half of one.
 - One at a time: an exclusive `flock` on `.mlprov-export.lock` in the folder. A second export exits
@@ -24,15 +31,17 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import neo4j
+import pandas as pd
 
 from mlprov.analytics.graphlets import built_settings
-from mlprov.analytics.tables import Table, analysis_queries, run_table, stem
+from mlprov.analytics.tables import PARALLEL, SLOW, Table, analysis_queries, run_table, stem
 from mlprov.core import queries, workers
 from mlprov.core.errors import MlprovError
 from mlprov.core.output import Format, atomic_write, write_frame
@@ -105,6 +114,9 @@ class ExportResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # Tables partitioned by pipeline rewritten from their last rows: how many pipelines were run
+    # again (None when a whole source was).
+    refreshed: dict[str, int | None] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -135,6 +147,71 @@ def fingerprint(versions: list[list], query: queries.StoredQuery, settings: Grap
     defaults = query.defaults(settings)
     payload = json.dumps({"sources": versions, "query": query.body, "defaults": defaults}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def static_key(query: queries.StoredQuery, settings: GraphletSettings) -> str:
+    """What a table depends on besides the graph: the query's text and its parameter values."""
+    payload = json.dumps({"query": query.body, "defaults": query.defaults(settings)}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class Partial:
+    """What a table partitioned by pipeline needs run again: whole sources, and some pipelines of
+    others; rows of sources that are gone are dropped."""
+
+    whole: list[str] = field(default_factory=list)
+    pipelines: dict[str, list[str]] = field(default_factory=dict)
+    gone: list[str] = field(default_factory=list)
+
+
+def _revisions(driver: neo4j.Driver, database: str) -> dict[str, dict]:
+    _, rows = queries.execute(driver, database, "export.source_revisions")
+    return {source: {"lineage": lineage, "revision": revision} if current else None
+            for source, lineage, revision, current in rows}
+
+
+def _partial(driver: neo4j.Driver, database: str, recorded: dict, revisions: dict[str, dict | None],
+             old: pd.DataFrame, pipeline_revisions: dict[str, list]) -> Partial:
+    """What to run again of a partitioned table exported with `recorded` (rules §13)."""
+    partial = Partial(gone=sorted(set(old["source"]) - set(revisions)))
+    for source, now in revisions.items():
+        then = recorded.get(source)
+        if now is None or then is None or then["lineage"] != now["lineage"] or now["revision"] < then["revision"]:
+            partial.whole.append(source)
+            continue
+        if now["revision"] == then["revision"]:
+            continue
+        if source not in pipeline_revisions:
+            _, pipeline_revisions[source] = queries.execute(driver, database, "export.pipeline_revisions",
+                                                           source=source)
+        current = {name: revision for name, revision in pipeline_revisions[source]}
+        exported = set(old.loc[old["source"] == source, "pipeline"])
+        changed = {name for name, revision in current.items() if revision is None or revision > then["revision"]}
+        partial.pipelines[source] = sorted(changed | (exported - set(current)))
+    return partial
+
+
+def _refreshed(driver: neo4j.Driver, database: str, query: queries.StoredQuery, settings: GraphletSettings,
+               old: pd.DataFrame, partial: Partial) -> pd.DataFrame:
+    """The table from its last rows and the rows of what changed, run again (rules §13)."""
+    stale = old["source"].isin(partial.whole + partial.gone)
+    parts = []
+    for source in partial.whole:
+        parts.append(queries.run_df(driver, database, query.name, settings, source=source))
+    for source, names in partial.pipelines.items():
+        stale |= (old["source"] == source) & old["pipeline"].isin(names)
+        if names:
+            parts.append(queries.run_df(driver, database, query.name, settings, source=source, pipelines=names))
+    frames = [old[~stale]] + [part for part in parts if len(part)]
+    merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    # Stable: within one pipeline the rows keep the query's order (they all come from one frame).
+    merged = merged.sort_values([column for column, _ in query.partition],
+                                ascending=[not descending for _, descending in query.partition],
+                                kind="stable", ignore_index=True)
+    # Column types as a whole run infers them from the values (an empty part, or rows read back from
+    # an empty file, leave text columns untyped), so the files are the same.
+    return merged.infer_objects()
 
 
 def _read_state(output: Path) -> dict:
@@ -193,7 +270,9 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     check_sources(driver, database, versions, "exporting")
     settings = built_settings(driver, database)
     state = _read_state(output)
-    pending: dict[str, dict] = {}
+    revisions = _revisions(driver, database)
+    pipeline_revisions: dict[str, list] = {}
+    work: dict[str, tuple] = {}
     for query in selected:
         name, wanted = stem(query), fingerprint(versions, query, settings)
         files = [output / f"{name}.{fmt}" for fmt in formats]
@@ -203,16 +282,47 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
             continue
         given = (tables or {}).get(name)
         if given is not None and given.query.body == query.body and given.params == query.bind({}, settings):
-            frame = given.frame
-        else:
-            frame = run_table(driver, database, query, settings=settings).frame
-        for path, fmt in zip(files, formats):
-            write_frame(frame, fmt, path)
-        result.written.append(name)
-        result.files.extend(files)
-        pending[name] = {"fingerprint": wanted, "rows": len(frame), "formats": formats,
-                         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        log.info("export: %s: %d rows", name, len(frame))
+            work[name] = (query, files, wanted, given.frame, None)
+            continue
+        partial, old = None, None
+        parquet = output / f"{name}.{Format.parquet.value}"
+        if (not force and query.partition and "partition" in recorded and recorded.get("static") == static_key(query, settings)
+                and Format.parquet.value in recorded.get("formats", ()) and parquet.exists()
+                and all(f.exists() for f in files)):
+            old = pd.read_parquet(parquet)
+            partial = _partial(driver, database, recorded["partition"], revisions, old, pipeline_revisions)
+        work[name] = (query, files, wanted, old, partial)
+
+    def run(name: str) -> tuple[pd.DataFrame, str]:
+        query, _, _, frame, partial = work[name]
+        if partial is not None:
+            return _refreshed(driver, database, query, settings, frame, partial), "refreshed"
+        if frame is not None:
+            return frame, "given"
+        return run_table(driver, database, query, settings=settings).frame, "run"
+
+    pending: dict[str, dict] = {}
+    by_cost = sorted(work, key=lambda name: (work[name][4] is not None, -SLOW.get(name, 0), name))
+    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="export") as pool:
+        futures = {name: pool.submit(run, name) for name in by_cost}
+        for name in work:  # in name order, as before
+            query, files, wanted, _, partial = work[name]
+            frame, how = futures[name].result()
+            for path, fmt in zip(files, formats):
+                write_frame(frame, fmt, path)
+            result.written.append(name)
+            result.files.extend(files)
+            if how == "refreshed":
+                result.refreshed[name] = sum(map(len, partial.pipelines.values())) if not partial.whole else None
+            entry = {"fingerprint": wanted, "rows": len(frame), "formats": formats,
+                     "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            if query.partition:
+                entry["static"] = static_key(query, settings)
+                entry["partition"] = revisions
+            pending[name] = entry
+            log.info("export: %s: %d rows%s", name, len(frame),
+                     f" ({how}: {result.refreshed[name]} pipelines run again)" if how == "refreshed"
+                     and result.refreshed[name] is not None else "")
     if _source_versions(driver, database) != versions:
         raise GraphBusyError("the sources changed during the export; the tables written will be "
                              "refreshed by the next run")

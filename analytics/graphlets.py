@@ -145,15 +145,17 @@ def _build_source(run: _Run, reason: str) -> None:
     # redone whole by the next one, which also absorbs the Changed marks left behind.
     run.step("mark_building")
     trace_end, built_trace_end = run.read("scope_trace_end")[0]
+    pipelines = None  # a full build changes every pipeline's rows
     if mode == INCREMENTAL:
         scopes = _incremental(run, trace_end, built_trace_end)
         report.touched[source] = scopes.counts()
+        pipelines = scopes.exported
     else:
         for step in BUILD_STEPS:
             run.step(step, **({"trace_end": trace_end} if step == "outcomes" else {}))
     n = run.read("count")[0][0]
     seconds = time.monotonic() - started
-    run.step("mark_built", fingerprint=fingerprint(settings),
+    run.step("mark_built", fingerprint=fingerprint(settings), pipelines=pipelines,
              facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
     report.built.append(source)
     report.seconds[source] = seconds
@@ -253,6 +255,7 @@ class Scopes:
     cost_graphlets: list[str] = field(default_factory=list)  # costs, sums
     derived: list[str] = field(default_factory=list)         # derive, graphlets
     pipelines: list[str] = field(default_factory=list)       # derive, DAG edges
+    exported: list[str] = field(default_factory=list)        # names of pipelines whose analysis rows may change
 
     def counts(self) -> dict[str, int]:
         counts = {name: len(value) for name, value in asdict(self).items()}
@@ -359,6 +362,11 @@ def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) 
     scopes.derived = sorted((rebuilt | previous_changed | after_rebuilt | changed_spans) - removed)
     scopes.pipelines = [row[0] for row in run.read("scope_pipelines")]
     run.step("derive", graphlets=scopes.derived, pipelines=scopes.pipelines)
+
+    # rules §13: the pipelines an export refreshes, read before the Changed marks go.
+    touched = set(scopes.links) | set(scopes.outcomes) | set(scopes.cost_graphlets) | set(scopes.derived) | rebuilt
+    scopes.exported = sorted({row[0] for row in run.read("scope_touched_pipelines", graphlets=sorted(touched))}
+                             | {old[graphlet]["pipeline"] for graphlet in removed})
     run.step("absorb_changes")
     return scopes
 

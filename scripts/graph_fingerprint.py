@@ -26,6 +26,10 @@ from collections import defaultdict
 # `worker` and `heartbeat_at` name the process loading or syncing a source while it runs (rules §13).
 RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "location", "synced_at",
              "sync_seconds", "worker", "heartbeat_at"}
+# Which graphlet build last changed a pipeline's rows, counted within a lineage of builds (Source and
+# Pipeline nodes, for exports that refresh only that, rules §13): the history of the builds, not
+# content, so a full build and incremental ones give the same graph with other numbers here.
+BUILD_HISTORY = {"graphlets_lineage", "graphlets_revision"}
 # Labels that mark work pending for the graphlet build (rules §10), not content.
 WORK_MARKS = {"Changed"}
 
@@ -67,6 +71,7 @@ def elements(driver, database: str, *, marks: bool = False, ignore: frozenset[st
                 labels = [label for label in labels if label not in WORK_MARKS]
             if "Source" in labels:
                 props = {k: v for k, v in props.items() if k not in left_out}
+            props = {k: v for k, v in props.items() if k not in BUILD_HISTORY}
             key = _key(labels, props)
             keys[record["id"]] = key
             sources[record["id"]] = source = _source_of(labels, props)

@@ -1,11 +1,12 @@
 // name: graphlets_per_pipeline
 // summary: Per pipeline, its graphlets (one per live Trainer run), how many pushed, its Trainer nodes and its cache hits (CACHED Trainers, which train nothing).
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator whose CACHED executions are cache hits}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator whose CACHED executions are cache hits}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: source, pipeline
 // returns: {source: string, pipeline: string, graphlets: int, pushed: int, trainer_nodes: int, cache_hits: int}
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)
-WHERE $source IS NULL OR p.source = $source
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
 CALL (p) {
   OPTIONAL MATCH (p)-[:HAS_GRAPHLET]->(g:Graphlet)
   RETURN count(g) AS graphlets, count(CASE WHEN g.outcome = 'pushed' THEN 1 END) AS pushed,

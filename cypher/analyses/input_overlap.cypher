@@ -1,14 +1,15 @@
 // name: input_overlap
 // summary: For each pair of consecutive graphlets of a chain, the Jaccard similarity of the Examples their Trainers read and of those Examples' spans, and how many spans are new.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: source, pipeline
 // returns: {source: string, pipeline: string, trainer_node: string, trainer_id: int, previous_trainer_id: int, examples: int, examples_jaccard: float, spans: int, new_spans: int, spans_jaccard: float}
 // browser: ":params {source: null}"
 // Each graphlet's input Examples and spans are stored on it by graphlets.derive.
 // Sorted pipeline by pipeline: one sort over every graphlet of an L corpus (440,000, each with its
 // input lists) took more than the server's transaction memory.
 MATCH (p:Pipeline)
-WHERE $source IS NULL OR p.source = $source
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
 WITH p
 ORDER BY p.source, p.name
 CALL (p) {

@@ -1,11 +1,13 @@
 // name: waste_by_pipeline
 // summary: Waste per pipeline under each attribution mode: cost of its closed graphlets that did not push, over the cost of all its closed graphlets (rules §3 step 11).
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: source, pipeline
 // returns: {source: string, pipeline: string, mode: string, closed_graphlets: int, wasted_graphlets: int, closed_cost_s: float, waste_s: float, waste_fraction: float}
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)-[:HAS_GRAPHLET]->(g:Graphlet)
-WHERE ($source IS NULL OR p.source = $source) AND g.outcome <> 'open'
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
+      AND g.outcome <> 'open'
 // Summed in Trainer id order: a float sum depends on its order, and the plan's order is not the data's.
 WITH p, g
 ORDER BY p.uid, g.trainer_id

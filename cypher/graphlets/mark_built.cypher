@@ -1,7 +1,14 @@
 // name: mark_built
-// summary: Record on the Source node that its graphlets match the loaded store (its version, `sha256`) and build settings.
+// summary: Record on the Source node that its graphlets match the loaded store (its version, `sha256`) and build settings; and, for exports that refresh only what changed, which build each pipeline's rows last changed in (`graphlets_revision`, counted within one `graphlets_lineage`: a full build starts a new one).
 // mode: write
-// params: {source: {type: string, doc: source name}, fingerprint: {type: string, doc: fingerprint of the build settings (and steps)}, facts: {type: map, doc: build facts}}
+// params: {source: {type: string, doc: source name}, fingerprint: {type: string, doc: fingerprint of the build settings (and steps)}, facts: {type: map, doc: build facts}, pipelines: {type: list, default: null, doc: names of the pipelines an incremental build touched (null for a full build - every pipeline)}}
 MATCH (s:Source {name: $source})
-SET s.graphlets_sha256 = s.sha256, s.graphlets_settings = $fingerprint, s.graphlets_status = 'built', s += $facts
+WITH s, $pipelines IS NULL OR s.graphlets_lineage IS NULL OR s.graphlets_revision IS NULL AS starts
+SET s.graphlets_sha256 = s.sha256, s.graphlets_settings = $fingerprint, s.graphlets_status = 'built', s += $facts,
+    s.graphlets_lineage = CASE WHEN starts THEN randomUUID() ELSE s.graphlets_lineage END,
+    s.graphlets_revision = CASE WHEN starts THEN 1 ELSE s.graphlets_revision + 1 END
 REMOVE s.graphlets_error
+WITH s, starts
+MATCH (s)-[:HAS_PIPELINE]->(p:Pipeline)
+WHERE starts OR p.name IN $pipelines
+SET p.graphlets_revision = s.graphlets_revision

@@ -1,13 +1,14 @@
 // name: depth_width
 // summary: Per pipeline, on its operator-level DAG (edges as in dag_shape): depth (operators on the longest path) and width (most operators on one level).
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: source, pipeline
 // returns: {source: string, pipeline: string, n_operators: int, n_edges: int, depth: int, width: int}
 // browser: ":params {source: null}"
 // An operator's level is its longest distance from an operator nothing feeds. Levels are relaxed
 // once per operator: exact on a DAG, and bounded (at most one level per operator) on a cycle.
 MATCH (p:Pipeline)
-WHERE $source IS NULL OR p.source = $source
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
 CALL (p) {
   MATCH (p)<-[:IN_PIPELINE]-(x:Execution)
   WITH DISTINCT x.operator AS operator

@@ -1,11 +1,13 @@
 // name: multi_trainer_pipelines
 // summary: Pipelines with several Trainer nodes (pipeline node ids such as Trainer and Trainer_2), with their runs.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator that trains models}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, trainer_operator: {type: string, doc: operator that trains models}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: trainer_nodes desc, source, pipeline
 // returns: {source: string, pipeline: string, trainer_nodes: int, nodes: string, trainer_executions: int}
 // browser: ":params {source: null}"
 MATCH (p:Pipeline)<-[:IN_PIPELINE]-(t:Execution)
-WHERE ($source IS NULL OR p.source = $source) AND t.operator = $trainer_operator
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
+      AND t.operator = $trainer_operator
 WITH p, coalesce(t.node, t.type) AS node, count(*) AS runs
 ORDER BY node
 WITH p, collect(node) AS nodes, sum(runs) AS trainer_executions

@@ -1,7 +1,8 @@
 // name: structure_changes
 // summary: When a pipeline's structure changed: each complete run (nothing failed; it trained, when the pipeline ever trains) whose operator set differs from the previous complete run's, with the operators added and removed.
 // mode: read
-// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}, trainer_operator: {type: string, doc: operator a complete run of a training pipeline reaches}}
+// params: {source: {type: string, default: null, doc: only this source (null for all)}, run_context_type: {type: string, default: pipeline_run, doc: context type that groups one pipeline run}, trainer_operator: {type: string, doc: operator a complete run of a training pipeline reaches}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}}
+// partition: source, pipeline
 // returns: {source: string, pipeline: string, unit: string, run_number: int, previous_run: string, run: string, changed_at: int, added: string, removed: string, operators: string}
 // browser: ":params {source: null, run_context_type: 'pipeline_run'}"
 // A run is a run context's executions; a pipeline without run contexts falls back to its
@@ -11,7 +12,7 @@
 // The first complete run is the baseline and never a change. Whether a pipeline has run contexts
 // is asked once per pipeline, before its graphlets' member links are walked.
 MATCH (p:Pipeline)
-WHERE $source IS NULL OR p.source = $source
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
 CALL (p) {
   MATCH (p)<-[:IN_PIPELINE]-(x:Execution)-[:ASSOCIATED_WITH]->(c:Context {type: $run_context_type})
   WITH c, min(x.created_at) AS started_at, collect(DISTINCT x.operator) AS operators,

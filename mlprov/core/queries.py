@@ -17,6 +17,12 @@ default. A parameter named like a graphlet setting (`mlprov.core.settings`) decl
 doc but no default: it comes from a `GraphletSettings` (the caller's, else the defaults), in the
 runner and in the ``:params`` line alike.
 
+``// partition: source, pipeline`` (read queries) says that the rows of one pipeline depend only on
+that pipeline and that the query takes ``$pipelines`` (a list of pipeline names, null for all) to
+compute only some: an export then refreshes only the pipelines a graphlet build touched
+(`mlprov.analytics.export`). The columns name the rows' order (``desc`` after a column reverses it);
+within one pipeline the query's own order is kept.
+
 ``// internal: true`` marks plumbing of mlprov's own commands (what a build must do, whether a
 source is loaded): it runs like any other query but the Browser guide leaves it out.
 
@@ -43,7 +49,7 @@ from mlprov.core.errors import MlprovError
 from mlprov.core.settings import SETTING_NAMES, GraphletSettings, param_type
 
 MODES = ("read", "write", "schema")
-HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal")
+HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal", "partition")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 # `IN TRANSACTIONS`, also `IN 2 CONCURRENT TRANSACTIONS`: either needs an implicit transaction.
 _IN_TRANSACTIONS = re.compile(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
@@ -73,6 +79,8 @@ class StoredQuery:
     returns: dict[str, str] = field(default_factory=dict)
     examples: dict[str, Any] = field(default_factory=dict)  # the `browser` header's values
     internal: bool = False
+    # `// partition:` the order of the rows as (column, descending) pairs; empty when not partitioned.
+    partition: tuple[tuple[str, bool], ...] = ()
 
     @property
     def statements(self) -> list[str]:
@@ -305,8 +313,31 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
         raise QueryError(f"{where('params')}: parameter(s) declared but not used: {', '.join(unused)}")
     if mode == "read" and not returns:
         raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
+    partition = _parse_partition(header["partition"][0], where("partition"), mode, params, returns) \
+        if "partition" in header else ()
     return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, examples,
-                       internal == "true")
+                       internal == "true", partition)
+
+
+def _parse_partition(text: str, where: str, mode: str, params: dict[str, Param],
+                     returns: dict[str, str]) -> tuple[tuple[str, bool], ...]:
+    if mode != "read":
+        raise QueryError(f"{where}: only a read query can be partitioned by pipeline")
+    missing = [f"parameter {name}" for name in ("source", "pipelines") if name not in params]
+    missing += [f"column {name}" for name in ("source", "pipeline") if name not in returns]
+    if missing:
+        raise QueryError(f"{where}: a query partitioned by pipeline needs {', '.join(missing)}")
+    order = []
+    for part in text.split(","):
+        words = part.split()
+        if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise QueryError(f"{where}: the partition's order is 'column [asc|desc], ...', not {text!r}")
+        if words[0] not in returns:
+            raise QueryError(f"{where}: the partition's order names {words[0]!r}, which the query does not return")
+        order.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
+    if not {"source", "pipeline"} <= {column for column, _ in order}:
+        raise QueryError(f"{where}: the partition's order must include source and pipeline")
+    return tuple(order)
 
 
 def _parse_params(text: str, where: str) -> dict[str, Param]:

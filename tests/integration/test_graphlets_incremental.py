@@ -3,6 +3,10 @@ the sync marked `Changed` reaches, and the graph equals a fresh load of the same
 build, element for element (scripts/graph_fingerprint.py, the marks counted: none may be left), and
 its graphlet table row for row.
 
+After every step the export (rules §13) refreshes its folder, kept from step to step, where the
+tables partitioned by pipeline are rewritten from their last rows and the pipelines the builds
+touched; each file must equal, byte for byte, a whole export of the fresh load.
+
 Stores grow as live ones do: the synthetic corpus (a small one, and S) replayed day by day
 (`corpus replay`), and the real stores cut at earlier instants (tests/mlmd_cut.py) and grown to the
 whole store; rows also leave a store (deleted through SQL, which the sync removes, rules §10 step
@@ -17,12 +21,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from mlprov.analytics.export import export
 from mlprov.analytics.graphlets import FULL, INCREMENTAL, SYNCED, build
 from mlprov.core import queries
 from mlprov.corpus import day_end_ms, replay, write_snapshot
@@ -85,9 +92,27 @@ def changed_marks(target) -> int:
     return records[0]["n"]
 
 
-def assert_same_graph(target, reference, stores: list[Path], step: str) -> None:
+def assert_same_exports(target, reference, exports: Path, step: str):
+    """The export of `target` into `exports` (refreshed from what an earlier step left there) against
+    a whole export of `reference` into an empty folder: the same files, byte for byte. Returns the
+    refreshing export's result."""
+    with target.driver() as driver:
+        refreshed = export(driver, target.database, exports)
+    with tempfile.TemporaryDirectory(prefix="whole-export-") as whole, reference.driver() as driver:
+        export(driver, reference.database, Path(whole))
+        files = sorted(path.name for path in Path(whole).iterdir() if not path.name.startswith("."))
+        assert files and files == sorted(path.name for path in exports.iterdir() if not path.name.startswith("."))
+        differ = [name for name in files if (Path(whole) / name).read_bytes() != (exports / name).read_bytes()]
+        detail = [f"{name}: {pq.read_metadata(exports / name).metadata} against "
+                  f"{pq.read_metadata(Path(whole) / name).metadata}" for name in differ if name.endswith(".parquet")]
+    assert not differ, f"{step}: exported files differ from a whole export of a fresh load: {differ} {detail}"
+    return refreshed
+
+
+def assert_same_graph(target, reference, stores: list[Path], step: str, exports: Path | None = None):
     """`target` (synced and built incrementally) against a fresh load of `stores` and a full build
-    on `reference`: whole graphs, graphlets and `Changed` marks included, and graphlet tables."""
+    on `reference`: whole graphs, graphlets and `Changed` marks included, and graphlet tables; with
+    `exports`, the export refreshed there too (`assert_same_exports`, whose result is returned)."""
     load_and_build(reference, stores)
     with target.driver() as driver:
         synced = elements(driver, target.database, marks=True)
@@ -102,12 +127,19 @@ def assert_same_graph(target, reference, stores: list[Path], step: str) -> None:
         pytest.fail(f"{step}: the incrementally built graph differs from a fresh load and full build:\n"
                     + "\n".join(lines))
     pd.testing.assert_frame_equal(graphlet_table(target), graphlet_table(reference))
+    if exports is not None:
+        return assert_same_exports(target, reference, exports, step)
+    return None
 
 
 def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db, reference_neo4j, corpus_cache,
                                                                         tmp_path):
     live = live_corpus(tmp_path / "live", FIRST_DAY, corpus_cache)
     load_and_build(clean_db, [live])
+    exports = tmp_path / "exports"
+    with clean_db.driver() as driver:
+        export(driver, clean_db.database, exports)
+    refreshed_days = 0
     for day in range(FIRST_DAY + 1, SMALL["days"] + 1):
         before = len(graphlet_table(clean_db))
         replay(live, day, cache_dir=corpus_cache, progress=None, **SMALL)
@@ -118,7 +150,16 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
         # Every new graphlet is built, and not every graphlet is rebuilt: the runs of earlier days
         # that the day's runs do not reach stay as they were.
         assert after - before <= touched["rebuilt"] < after, (day, touched)
-        assert_same_graph(clean_db, reference_neo4j, [live], f"day {day}")
+        exported = assert_same_graph(clean_db, reference_neo4j, [live], f"day {day}", exports)
+        # The tables partitioned by pipeline were refreshed from their rows, not run whole, and
+        # only for the pipelines the build touched.
+        partitioned = [q for q in queries.registry() if q.partition]
+        assert set(exported.refreshed) == {q.name.rsplit(".", 1)[-1] for q in partitioned}, (day, exported.refreshed)
+        counts = set(exported.refreshed.values())
+        assert None not in counts and len(counts) == 1, (day, exported.refreshed)
+        refreshed_days += counts.pop() < SMALL["pipelines"]
+    # Some day's runs reach only some pipelines (a day that reaches all of them is refreshed whole).
+    assert refreshed_days > 0
 
 
 def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_build(clean_db, reference_neo4j,
@@ -127,13 +168,17 @@ def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_buil
     live = write_snapshot(tmp_path / "live" / f"{SOURCE}.sqlite", day_end_ms(S_FIRST_DAY), cache_dir=cache,
                           progress=None, **S).store
     load_and_build(clean_db, [live])
+    exports = tmp_path / "exports"
+    with clean_db.driver() as driver:
+        export(driver, clean_db.database, exports)
     for day in range(S_FIRST_DAY + 1, S_FIRST_DAY + 3):
         replay(live, day, cache_dir=cache, progress=None, **S)
         synced, report = sync_and_build(clean_db, [live])
         assert synced[SOURCE].status == "synced", day
         assert report.modes == {SOURCE: INCREMENTAL} and report.reasons == {SOURCE: SYNCED}, day
         assert 0 < report.touched[SOURCE]["rebuilt"] < report.graphlets, (day, report.touched)
-        assert_same_graph(clean_db, reference_neo4j, [live], f"S, day {day}")
+        exported = assert_same_graph(clean_db, reference_neo4j, [live], f"S, day {day}", exports)
+        assert 0 < exported.refreshed["graphlets"] < SCALES["S"], (day, exported.refreshed)
 
 
 def leave_the_store(path: Path, after_ms: int) -> None:
@@ -165,12 +210,16 @@ def test_rows_that_leave_the_store_are_built_incrementally_as_a_full_build(clean
     last = SMALL["days"]
     live = live_corpus(tmp_path / "live", last, corpus_cache)
     load_and_build(clean_db, [live])
+    exports = tmp_path / "exports"
+    with clean_db.driver() as driver:
+        export(driver, clean_db.database, exports)
     leave_the_store(live, day_end_ms(last - 3))
     synced, report = sync_and_build(clean_db, [live])
     assert synced[SOURCE].deleted.get("Execution", 0) > 0, synced[SOURCE]
     assert report.modes == {SOURCE: INCREMENTAL}
     assert report.touched[SOURCE]["removed"] > 0, report.touched
-    assert_same_graph(clean_db, reference_neo4j, [live], "after the deletions")
+    exported = assert_same_graph(clean_db, reference_neo4j, [live], "after the deletions", exports)
+    assert exported.refreshed and None not in exported.refreshed.values(), exported.refreshed
 
 
 def real_store_steps(tmp_path: Path, cuts: int = 4) -> list[list[tuple[Path, Path]]]:
@@ -192,6 +241,9 @@ def test_real_stores_cut_at_instants_synced_and_built_equal_a_full_build(clean_d
         live.parent.mkdir(parents=True, exist_ok=True)
         first.replace(live)
     load_and_build(clean_db, lives)
+    exports = tmp_path / "exports"
+    with clean_db.driver() as driver:
+        export(driver, clean_db.database, exports)
     synced_sources = 0
     for number, step in enumerate(steps[1:], 1):
         for live, grown in step:
@@ -201,7 +253,8 @@ def test_real_stores_cut_at_instants_synced_and_built_equal_a_full_build(clean_d
         synced_sources += len(changed)
         # Exactly the sources whose store changed are built, each incrementally.
         assert set(report.built) == changed and set(report.modes.values()) <= {INCREMENTAL}, number
-        assert_same_graph(clean_db, reference_neo4j, lives, f"step {number}")
+        exported = assert_same_graph(clean_db, reference_neo4j, lives, f"step {number}", exports)
+        assert not changed or exported.refreshed, number
     assert synced_sources >= len(REAL_STORES)
     # Then, in every store with events, the first execution that has any (an ExampleGen: upstream
     # of every graphlet there) and the newest artifact that one reads or writes leave the store.
@@ -224,7 +277,7 @@ def test_real_stores_cut_at_instants_synced_and_built_equal_a_full_build(clean_d
     assert sum(bool(result.deleted) for result in synced.values()) > len(REAL_STORES) // 2
     assert set(report.modes.values()) == {INCREMENTAL}
     assert sum(touched["removed"] + touched["rebuilt"] for touched in report.touched.values()) > 0
-    assert_same_graph(clean_db, reference_neo4j, lives, "after the deletions")
+    assert_same_graph(clean_db, reference_neo4j, lives, "after the deletions", exports)
 
 
 def test_a_sync_that_changes_nothing_touches_nothing(clean_db, corpus_cache, tmp_path):

@@ -242,3 +242,48 @@ def test_planner_options_stay_in_front_of_the_wrapped_statement():
 @pytest.mark.parametrize("name", ["graphlets.members", "schema.constraints"])
 def test_writes_and_schema_statements_are_not_wrapped(name):
     assert queries.chunked_statement(queries.registry().get(name)) is None
+
+
+PARTITIONED = """// name: per_pipeline
+// summary: Executions per pipeline.
+// mode: read
+// params: {source: {type: string, default: null, doc: d}, pipelines: {type: list, default: null, doc: d}}
+// returns: {source: string, pipeline: string, executions: int}
+// partition: executions desc, source, pipeline
+MATCH (p:Pipeline)<-[:IN_PIPELINE]-(e:Execution)
+WHERE ($source IS NULL OR p.source = $source) AND ($pipelines IS NULL OR p.name IN $pipelines)
+RETURN p.source AS source, p.name AS pipeline, count(e) AS executions
+ORDER BY executions DESC, source, pipeline
+"""
+
+
+def test_a_partition_line_gives_the_rows_order(tmp_path):
+    query = parse_query_file(write(tmp_path, "per_pipeline.cypher", PARTITIONED), "per_pipeline")
+    assert query.partition == (("executions", True), ("source", False), ("pipeline", False))
+    assert parse_query_file(write(tmp_path, "by_op.cypher", GOOD), "by_op").partition == ()
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    (("// partition: executions desc, source, pipeline", "// partition: source, pipeline, run"),
+     "names 'run', which the query does not return"),
+    (("// partition: executions desc, source, pipeline", "// partition: executions"),
+     "must include source and pipeline"),
+    (("// partition: executions desc, source, pipeline", "// partition: source downwards, pipeline"),
+     "is 'column \\[asc|desc\\], ...'"),
+    (("AND ($pipelines IS NULL OR p.name IN $pipelines)", ""), "parameter(s)? pipelines|needs parameter pipelines"),
+    (("// mode: read", "// mode: write"), "only a read query"),
+])
+def test_a_partition_needs_the_pipelines_parameter_and_returned_columns(tmp_path, change, refusal):
+    text = PARTITIONED.replace(*change)
+    if "$pipelines" not in text:
+        text = text.replace(", pipelines: {type: list, default: null, doc: d}", "")
+    path = write(tmp_path, "per_pipeline.cypher", text)
+    with pytest.raises(QueryError, match=rf"{path}:\d+: .*({refusal})"):
+        parse_query_file(path, "per_pipeline")
+
+
+def test_shipped_partitioned_queries_filter_on_their_pipelines_parameter():
+    partitioned = [q for q in queries.registry() if q.partition]
+    assert len(partitioned) >= 10
+    for query in partitioned:
+        assert re.search(r"\$pipelines IS NULL OR \w+\.(name|pipeline) IN \$pipelines", query.body), query.path
