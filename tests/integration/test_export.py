@@ -114,6 +114,16 @@ def test_second_run_rewrites_nothing_and_a_load_refreshes(graph, tmp_path):
     assert sorted(refreshed.written) == ALL_TABLES
     summary = pd.read_parquet(tmp_path / "corpus_summary.parquet")
     assert default_source_name(store(LATER)) in set(summary["source"])
+    # The tables partitioned by pipeline kept the first sources' rows and ran the new source whole
+    # (rules §13), and every file is what a whole export writes.
+    partitioned = {stem(q) for q in analysis_queries() if q.partition}
+    assert set(refreshed.refreshed) == partitioned and set(refreshed.refreshed.values()) == {None}
+    assert_same_files(tmp_path, run_export(graph, tmp_path / "whole").output)
+
+
+def assert_same_files(folder, whole) -> None:
+    differ = [path.name for path in tables_in(whole) if path.read_bytes() != (folder / path.name).read_bytes()]
+    assert tables_in(whole) and not differ, differ
 
 
 def test_only_and_formats(graph, tmp_path):
