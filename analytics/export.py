@@ -117,6 +117,7 @@ class ExportResult:
     # Tables partitioned by pipeline rewritten from their last rows: how many pipelines were run
     # again (None when a whole source was).
     refreshed: dict[str, int | None] = field(default_factory=dict)
+    table_seconds: dict[str, float] = field(default_factory=dict)  # running (or refreshing) each table
     seconds: float = 0.0
 
 
@@ -293,13 +294,16 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
             partial = _partial(driver, database, recorded["partition"], revisions, old, pipeline_revisions)
         work[name] = (query, files, wanted, old, partial)
 
-    def run(name: str) -> tuple[pd.DataFrame, str]:
+    def run(name: str) -> tuple[pd.DataFrame, str, float]:
         query, _, _, frame, partial = work[name]
+        started_table = time.perf_counter()
         if partial is not None:
-            return _refreshed(driver, database, query, settings, frame, partial), "refreshed"
-        if frame is not None:
-            return frame, "given"
-        return run_table(driver, database, query, settings=settings).frame, "run"
+            frame, how = _refreshed(driver, database, query, settings, frame, partial), "refreshed"
+        elif frame is not None:
+            how = "given"
+        else:
+            frame, how = run_table(driver, database, query, settings=settings).frame, "run"
+        return frame, how, time.perf_counter() - started_table
 
     pending: dict[str, dict] = {}
     by_cost = sorted(work, key=lambda name: (work[name][4] is not None, -SLOW.get(name, 0), name))
@@ -307,7 +311,7 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
         futures = {name: pool.submit(run, name) for name in by_cost}
         for name in work:  # in name order, as before
             query, files, wanted, _, partial = work[name]
-            frame, how = futures[name].result()
+            frame, how, result.table_seconds[name] = futures[name].result()
             for path, fmt in zip(files, formats):
                 write_frame(frame, fmt, path)
             result.written.append(name)
