@@ -233,6 +233,17 @@ class _Owners:
             return f"{column} BETWEEN ? AND ?", (self.first, self.last)
         return f"{column} IN ({','.join('?' * len(self.ids))})", self.ids
 
+    def where_second(self, column: str) -> tuple[str, tuple]:
+        """`where` for a column that is the second of the index the read goes through: the id list
+        is bounded by its first and last id, which the index serves as a range, and checked
+        without the index (`+column`). The database would otherwise probe the index once per
+        leading value and id: at L, 3,000 pipeline contexts times 5,000 executions took 2.9 s
+        per chunk of a sync against 0.01 s."""
+        if self.ids is None:
+            return self.where(column)
+        condition, params = self.where(f"+{column}")
+        return f"{column} BETWEEN ? AND ? AND {condition}", (self.ids[0], self.ids[-1], *params)
+
 
 def id_groups(ids: Iterable[int], size: int) -> Iterator[tuple[int, ...]]:
     """`ids` sorted and without repeats, `size` at a time (the id lists of IN (...) queries)."""
@@ -337,7 +348,7 @@ def _context_names(store: Store, owner_table: str, owner_column: str, context_ty
     if not type_ids:
         return _SortedSide(())
     marks = ",".join("?" * len(type_ids))
-    condition, params = owners.where(f"o.{owner_column}")
+    condition, params = owners.where_second(f"o.{owner_column}")
     # The (context_id, owner) unique index serves this: a short range per context of the type.
     rows = store.db.rows(
         f"SELECT o.{owner_column}, c.name FROM `{owner_table}` o JOIN Context c ON c.id = o.context_id "
