@@ -121,19 +121,20 @@ def test_graphlet_table_runs_from_the_guide_with_its_params(graph, page):
 
     open_slide(page, "analyses")
     params, query = guide_blocks(page, "graphlets")
-    assert params.inner_text().strip() == ":params {source: null}"
+    assert params.inner_text().strip() == ":params {source: null, pipelines: null}"
     run_and_wait(page, lambda: params.locator("i").click())
     result = run_and_wait(page, lambda: query.locator("i").click())
     rows = table_rows(result)
     assert {(r["source"], r["trainer_id"]): r["outcome"] for r in rows} == expected
     assert list(rows[0]) == list(queries.registry().get("graphlets").returns)
 
-    # The same guide block again after another :params, typed into the editor as a user would.
+    # The same guide block again after another source is set, typed into the editor as a user would
+    # (`:param` changes one parameter and keeps the others the guide's block set).
     editor = page.locator('[data-testid="activeEditor"] textarea')
 
     def set_source() -> None:
         editor.click()
-        editor.type(f":params {{source: '{TFMA}'}}")
+        editor.type(f":param source => '{TFMA}'")
         editor.press("Control+Enter")
     run_and_wait(page, set_source)
     rows = table_rows(run_and_wait(page, lambda: query.locator("i").click()))
