@@ -150,14 +150,14 @@ def prepared(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict
     recorded = kept / "report.json"
     key = {"scale": args.scale, "seed": args.seed, "day": args.day, "warm_days": args.warm_days,
            "bulk_first": args.bulk_first}
-    if recorded.is_file() and json.loads(recorded.read_text())["key"] == key:
+    saved = json.loads(recorded.read_text()) if recorded.is_file() else None
+    if saved is not None and saved["key"] == key:
         log.info("restoring the run prepared in %s", kept)
         for part in _KEPT:
             shutil.rmtree(folder / part, ignore_errors=True)
             shutil.copytree(kept / part, folder / part)
         if not args.prepare_only:
             server.start()
-        saved = json.loads(recorded.read_text())
         return saved["report"], saved["day"]
     server.start()
     report, day = prepare(args, corpus, full, live, server, folder)
@@ -218,8 +218,6 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
         driver.close()
     finally:
         server.stop()
-    if args.prepare_only:
-        return report
     report["sync_vs_replace"] = round(report["replace_s"] / report["sync_s"], 1)
     report["path_ratio"] = round(report["replace_path_s"] / report["sync_path_s"], 1)
     return report
