@@ -37,7 +37,8 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 # What the steps write, versioned: raised whenever a step writes new or other properties, so graphlets
 # built by an older version are rebuilt rather than read by analyses that expect what they lack.
 # 2: per-category costs on each graphlet (costs step).
-GRAPHLET_FORMAT = 2
+# 3: each execution's holder count and first holder on the execution, no longer on its CONTAINS links.
+GRAPHLET_FORMAT = 3
 # The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
 # them the index samples are refreshed (mlprov.core.statistics); the other steps write links and
 # properties that no index holds, which the server counts exactly by itself.

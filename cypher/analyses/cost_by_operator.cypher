@@ -10,7 +10,9 @@
 MATCH (e:Execution)
 USING INDEX e:Execution(uid)
 WHERE e.uid IS NOT NULL AND ($source IS NULL OR e.source = $source)
-WITH e, COUNT { (e)<-[:CONTAINS]-() } AS holders
+// How many graphlets hold each execution is kept on it by the build (graphlets.costs; absent when
+// none does), so no CONTAINS link is read here.
+WITH e, coalesce(e.holders, 0) AS holders
 ORDER BY e.uid
 WITH CASE WHEN holders = 0 THEN 'unattributed' ELSE e.operator END AS operator,
      CASE WHEN holders = 0 THEN 'unattributed' ELSE e.category END AS category,

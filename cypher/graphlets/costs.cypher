@@ -2,8 +2,11 @@
 // summary: Each graphlet's cost under the three attribution modes: full, amortized (split over holders) and first-use (rules §3 step 10); for listed executions and graphlets only when given.
 // mode: write
 // params: {source: {type: string, doc: source name}, executions: {type: list, default: null, doc: uids of the member executions whose shares to compute again (null for every execution of the source)}, graphlets: {type: list, default: null, doc: uids of the graphlets whose costs to sum again (null for every graphlet of the source)}}
-// Per member execution, once: its share when split over every graphlet that holds it, and
-// which holder used it first (by Trainer start, then id). Both are kept on the CONTAINS link.
+// Per execution, once: how many graphlets hold it (`holders`) and which of them used it first
+// (`first_holder`, by Trainer start, then Trainer id). Both are kept on the execution, not on each
+// of its CONTAINS links: an execution upstream of many graphlets has one write, not one per
+// holder (at L 2 million executions against 15 million links). An execution no graphlet holds
+// keeps neither (SET to null removes a property). The sums below read them from there.
 CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $executions IS NULL THEN [$source] ELSE [] END AS whole
@@ -17,13 +20,11 @@ CALL () {
   RETURN e
 }
 CALL (e) {
-  MATCH (e)<-[r:CONTAINS]-(h:Graphlet)
-  WITH r, h
+  OPTIONAL MATCH (e)<-[:CONTAINS]-(h:Graphlet)
+  WITH h
   ORDER BY h.started_at IS NULL, h.started_at, h.trainer_id
-  WITH collect(r) AS links
-  UNWIND range(0, size(links) - 1) AS i
-  WITH links, i, links[i] AS link
-  SET link.amortized_s = e.cost_s / size(links), link.first_use = (i = 0)
+  WITH collect(h.uid) AS holders
+  SET e.holders = CASE WHEN size(holders) > 0 THEN size(holders) END, e.first_holder = holders[0]
 } IN TRANSACTIONS OF 5000 ROWS;
 
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
@@ -46,11 +47,11 @@ CALL (g) {
   // build, must give the same costs to the last bit).
   // The same sums per operator category too (categories sorted by name, the three lists aligned
   // with them), so the waste by category reads each graphlet once instead of each of its links.
-  MATCH (g)-[r:CONTAINS]->(e:Execution)
-  WITH e, r
+  MATCH (g)-[:CONTAINS]->(e:Execution)
+  WITH g, e
   ORDER BY e.mlmd_id
-  WITH collect({category: coalesce(e.category, 'other'), full: e.cost_s, share: r.amortized_s,
-                first: CASE WHEN r.first_use THEN e.cost_s ELSE 0.0 END}) AS members
+  WITH collect({category: coalesce(e.category, 'other'), full: e.cost_s, share: e.cost_s / e.holders,
+                first: CASE WHEN e.first_holder = g.uid THEN e.cost_s ELSE 0.0 END}) AS members
   WITH members, apoc.coll.sort(apoc.coll.toSet([m IN members | m.category])) AS categories
   SET g.cost_full_s = reduce(total = 0.0, m IN members | total + m.full),
       g.cost_amortized_s = reduce(total = 0.0, m IN members | total + m.share),

@@ -4,7 +4,10 @@
 // params: {rows: {type: list, doc: execution rows whose node holds no null values}}
 UNWIND $rows AS row
 MERGE (e:Execution {uid: row.uid})
-WITH e, row, properties(e) <> row.node AS differs
+// The graphlet build keeps `holders` and `first_holder` on an execution (graphlets.costs): they are
+// not the store's, so they are left out of the comparison. A row that differs replaces them too, and
+// the build then computes them again (its graphlets are rebuilt: rules §11).
+WITH e, row, apoc.map.removeKeys(properties(e), ['holders', 'first_holder']) <> row.node AS differs
 FOREACH (_ IN CASE WHEN differs THEN [1] ELSE [] END | SET e = row.node, e:Changed)
 WITH e, row
 MATCH (p:Pipeline {uid: row.pipeline_uid})

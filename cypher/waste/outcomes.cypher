@@ -9,14 +9,11 @@ MATCH (:Pipeline {uid: $source + ':p:' + pipeline})-[:HAS_GRAPHLET]->(g:Graphlet
 CALL (g) {
   MATCH (g)-[c:CONTAINS]->(e:Execution)
   WHERE c.role IN ['trainer', 'downstream']
-  CALL (e) {
-    MATCH (e)<-[:CONTAINS]-(h:Graphlet)
-    RETURN count(h) AS holders
-  }
-  // Summed in execution uid order (rules §12 step 2): a float sum depends on its order.
-  WITH e, holders
+  // Summed in execution uid order (rules §12 step 2): a float sum depends on its order. How many
+  // graphlets hold each execution is kept on it by the build (graphlets.costs).
+  WITH e
   ORDER BY e.uid
-  RETURN reduce(total = 0.0, c IN collect(e.cost_s / holders) | total + c) AS avoidable_cost_s,
+  RETURN reduce(total = 0.0, c IN collect(e.cost_s / e.holders) | total + c) AS avoidable_cost_s,
          max(CASE WHEN e.operator = 'Pusher' AND e.state = 'COMPLETE' THEN coalesce(e.ended_at, e.created_at) END) AS pushed_at
 }
 RETURN g.uid AS graphlet, g.source AS source, g.pipeline AS pipeline, g.trainer_node AS trainer_node,

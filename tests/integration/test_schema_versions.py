@@ -247,7 +247,8 @@ def test_versions_5_to_9_give_the_graph_of_the_v10_original(graph, downgraded, k
 
 # What rules §2 derives from the columns v4 lacks (execution states and times, hence costs), and
 # what the graphlet build takes from them: graphlet costs and times, the Trainer's state and each
-# member's amortized share. Everything else must be as on the v10 original.
+# member's first holder (the holder whose Trainer started first). Everything else must be as on the
+# v10 original.
 V4_DERIVED = frozenset({
     ("Execution", "state"), ("Execution", "created_at"), ("Execution", "ended_at"), ("Execution", "name"),
     ("Execution", "cost_s"), ("Execution", "cost_basis"),
@@ -256,7 +257,7 @@ V4_DERIVED = frozenset({
     ("Graphlet", "cost_full_s"), ("Graphlet", "cost_amortized_s"), ("Graphlet", "cost_first_use_s"),
     ("Graphlet", "category_full_s"), ("Graphlet", "category_amortized_s"), ("Graphlet", "category_first_use_s"),
     ("Graphlet", "started_at"), ("Graphlet", "ended_at"), ("Graphlet", "trainer_state"),
-    ("CONTAINS", "amortized_s"),
+    ("Execution", "first_holder"),
 })
 
 
