@@ -84,6 +84,23 @@ def source_state(target, name: str) -> tuple[str | None, int]:
     return records[0]["status"], records[0]["nodes"]
 
 
+def wait_for_no_running_query(target, timeout_s: float = 60.0) -> None:
+    """Wait until no other transaction is running a query. A loader stopped (SIGSTOP) right after
+    sending a batch still has that batch committed by the server: the graph only stops changing once
+    it is done (on a busy machine that can take a while)."""
+    deadline = time.monotonic() + timeout_s
+    with target.driver() as driver:
+        while True:
+            records, _, _ = driver.execute_query(
+                "SHOW TRANSACTIONS YIELD currentQuery WHERE currentQuery <> '' "
+                "AND NOT currentQuery STARTS WITH 'SHOW TRANSACTIONS' RETURN count(*) AS running",
+                database_=target.database)
+            if records[0]["running"] == 0:
+                return
+            assert time.monotonic() < deadline, "a query of the stopped loader was still running"
+            time.sleep(0.05)
+
+
 def source_facts(target, name: str) -> dict:
     with target.driver() as driver:
         records, _, _ = driver.execute_query("MATCH (s:Source {name: $name}) RETURN properties(s) AS facts",
@@ -214,6 +231,7 @@ def test_export_during_a_load_reports_busy_then_refreshes(graph, tmp_path):
             time.sleep(0.05)
         os.kill(loader.pid, signal.SIGSTOP)
         seen_loading = time.monotonic()
+        wait_for_no_running_query(graph)
         status_before, nodes_before = source_state(graph, name)
         export_wall = datetime.now(timezone.utc).replace(microsecond=0)
         export_started = time.monotonic()
