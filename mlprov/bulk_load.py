@@ -117,6 +117,7 @@ def bulk_load(
             try:
                 written = [_write_files(location, source, folder / f"store-{i}", operators or default_map(), quiet)
                            for i, (location, source) in enumerate(zip(locations, sources))]
+                log.info("import files written in %.1f s", time.monotonic() - started)
                 if before_import is not None:
                     before_import([f for store in written for f in store.files])
             except BaseException:
