@@ -15,6 +15,7 @@ types are the constants below, never from the store.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,7 +64,7 @@ _PYTHON_TYPES = {STRING: str, LONG: int, DOUBLE: float}
 _ARROW_TYPES = {STRING: pa.string(), LONG: pa.int64(), DOUBLE: pa.float64()}
 # Rows held back per file before they are written: large enough that pyarrow's per-call overhead
 # vanishes, small enough that a batch of the widest rows (executions) is a few tens of MB.
-BATCH_ROWS = 20_000
+BATCH_ROWS = 10000
 _WRITE_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed", delimiter=",")
 
 # Which file each part goes to. An execution row also holds its IN_PIPELINE link (see write).
@@ -98,7 +99,8 @@ class CsvFile:
     default `:START_ID` and `:END_ID`, as `write` puts them); keys in `ignored` are not properties."""
 
     def __init__(self, path: Path, kind: str, columns: tuple[tuple[str, str], ...], *, node: bool,
-                 ends: tuple[str, str] = (":START_ID", ":END_ID"), ignored: frozenset[str] = frozenset()):
+                 ends: tuple[str, str] = (":START_ID", ":END_ID"), ignored: frozenset[str] = frozenset(),
+                 writer: Executor | None = None):
         self.path = path
         self.kind = kind  # the label or relationship type
         self.node = node
@@ -116,6 +118,10 @@ class CsvFile:
             self._keys = ((ends[0], STRING), (ends[1], STRING), *columns)
             self._allowed |= set(ends)
         self._pending: list[dict] = []
+        # Where full batches are written (a thread beside the reader), else here; one batch of this
+        # file at a time is being written.
+        self._writer = writer
+        self._writing: Future | None = None
         self._file = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
         self._file.write(",".join(header) + "\n")
         self._file.flush()
@@ -132,11 +138,27 @@ class CsvFile:
         self._pending.append(row)
         self.rows += 1
         if len(self._pending) >= BATCH_ROWS:
-            self.flush()
+            rows, self._pending = self._pending, []
+            self._wait()
+            if self._writer is None:
+                self._write(rows)
+            else:
+                self._writing = self._writer.submit(self._write, rows)
 
     def flush(self) -> None:
-        """Write the rows held back, column by column."""
+        """Write the rows held back, and wait until every batch is written."""
         rows, self._pending = self._pending, []
+        self._wait()
+        self._write(rows)
+
+    def _wait(self) -> None:
+        """Wait for the batch being written (raising what stopped it)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def _write(self, rows: list[dict]) -> None:
+        """Write `rows` column by column."""
         if not rows:
             return
         unknown = set().union(*rows) - self._allowed
@@ -166,6 +188,10 @@ class CsvFile:
                 self.flush()
         finally:
             self._pending = []
+            if self._writing is not None:
+                # A failed write drops the batch being written too; only wait until it ends.
+                self._writing.exception()
+                self._writing = None
             self._file.close()
 
 
@@ -209,6 +235,9 @@ class ImportFilesSink:
         self.store_location = store_location
         folder.mkdir(parents=True)
         self.files: list[CsvFile] = []
+        # One thread writes the full batches while the reader goes on: pyarrow's writer and
+        # SQLite's query steps both run without the GIL, so the two overlap on two cores.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-files")
         try:
             self._nodes = {kind: self._open(folder, kind, NODE_COLUMNS[kind], node=True) for kind in NODE_COLUMNS}
             ends = {kind: (start, end) for kind, start, end in RELATIONSHIP_FILES.values()}
@@ -231,7 +260,7 @@ class ImportFilesSink:
 
     def _open(self, folder: Path, kind: str, columns: tuple[tuple[str, str], ...], *, node: bool,
               **options) -> CsvFile:
-        csv = CsvFile(folder / f"{kind.lower()}.csv", kind, columns, node=node, **options)
+        csv = CsvFile(folder / f"{kind.lower()}.csv", kind, columns, node=node, writer=self._writer, **options)
         self.files.append(csv)
         return csv
 
@@ -257,6 +286,7 @@ class ImportFilesSink:
         """Close every file; rows not yet written are dropped (`finish` writes them)."""
         for csv in self.files:
             csv.close(flush=False)
+        self._writer.shutdown()
 
     def _refusal(self, mismatch: _TypeMismatch) -> BadInputError:
         return BadInputError(
