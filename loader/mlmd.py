@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from mlprov.core.errors import BadInputError
-from mlprov.loader.mlmd_decode import Column, Decoder, check_structure, optional_int, schema_version
+from mlprov.loader.mlmd_decode import MAX_NAME_BYTES, Column, Decoder, check_structure, optional_int, schema_version
 from mlprov.loader.store_location import Location, SqliteLocation, parse_location
 from mlprov.loader.vocabulary import (
     ARTIFACT_STATES, EVENT_TYPES, EXECUTION_STATES, INPUT_EVENTS, LEGACY_STATES, OUTPUT_EVENTS, TYPE_KIND_CONTEXT,
@@ -324,13 +324,22 @@ def _properties(store: Store, table: str, id_column: str, owners: _Owners) -> _S
     what = table[:-len("Property")].lower()
 
     def merged() -> Iterator[tuple[int, dict]]:
+        # Plain names and values (ASCII text, short enough for a name) need no decoding: only the
+        # others go through the decoder, whose message is then built.
         for owner, props in _grouped(rows):
             values: dict[str, Any] = {}
-            decoded = [(decoder.name(name, f"a property name of {what} {owner}"), bool(is_custom), i, d, s, b)
+            decoded = [(name if type(name) is str and name.isascii() and len(name) <= MAX_NAME_BYTES
+                        else decoder.name(name, f"a property name of {what} {owner}"), bool(is_custom), i, d, s, b)
                        for name, is_custom, i, d, s, b in props]
             # Custom properties come first, so a non-custom one of the same name wins.
             for name, _is_custom, i, d, s, b in sorted(decoded, key=_custom_first):
-                value = decoder.value(_property_value(i, d, s, b), f"property {name!r} of {what} {owner}")
+                value = _property_value(i, d, s, b)
+                if value is None:
+                    continue
+                if type(value) is str and value.isascii():
+                    values[name] = value
+                    continue
+                value = decoder.value(value, f"property {name!r} of {what} {owner}")
                 if value is not None:
                     values[name] = value
             if "component_id" in values:
@@ -383,7 +392,9 @@ def _event_paths(store: Store, owners: _Owners) -> _SortedSide:
     )
     decoder = store.decoder
     return _SortedSide(
-        (event, [(bool(is_index), optional_int(index), decoder.text(key, f"a path key of event {event}"))
+        (event, [(bool(is_index), optional_int(index),
+                  key if key is None or (type(key) is str and key.isascii())
+                  else decoder.text(key, f"a path key of event {event}"))
                  for is_index, index, key in steps])
         for event, steps in _grouped(rows))
 
@@ -515,12 +526,19 @@ def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
         for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok, repeats in chunk:
             steps = paths.take(ev_id, [])
             event_type = EVENT_TYPES.get(type_code, "UNKNOWN") if not isinstance(type_code, bytes) else "UNKNOWN"
-            reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN", repeats)
-            if reason:
-                store.skipped[reason] += 1
-                continue
-            key = next((k for is_index, _, k in steps if not is_index and k is not None), None)
-            index = next((i for is_index, i, _ in steps if is_index and i is not None), None)
+            if not (art_ok and ex_ok and not repeats and event_type != "UNKNOWN"):
+                reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN", repeats)
+                if reason:
+                    store.skipped[reason] += 1
+                    continue
+            # The first key of a key step, the first index of an index step.
+            key = index = None
+            for is_index, step_index, step_key in steps:
+                if is_index:
+                    if index is None:
+                        index = step_index
+                elif key is None:
+                    key = step_key
             yield {
                 "event_id": ev_id,
                 "artifact_id": art_id,

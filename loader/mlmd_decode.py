@@ -136,6 +136,8 @@ class Decoder:
         """Optional text: None stays None; anything else must be UTF-8 text."""
         if value is None:
             return None
+        if type(value) is str and value.isascii():
+            return value  # most text: nothing to check (no lone surrogates), without encoding a copy
         if isinstance(value, bytes):
             try:
                 return value.decode("utf-8")
@@ -155,7 +157,7 @@ class Decoder:
         decoded = self.text(value, what)
         if decoded is None:
             raise self.refuse(what, "is NULL")
-        size = len(decoded.encode("utf-8"))
+        size = len(decoded) if decoded.isascii() else len(decoded.encode("utf-8"))
         if size > MAX_NAME_BYTES:
             raise self.refuse(what, f"is {size} bytes long, more than the {MAX_NAME_BYTES} an MLMD name can be")
         return decoded

@@ -64,3 +64,32 @@ def test_a_store_value_of_an_unexpected_type_is_refused_naming_the_store(tmp_pat
     with pytest.raises(BadInputError, match="without --bulk") as refused:
         write_files(path, tmp_path / "csv", {"name": "s"})
     assert str(path) in str(refused.value)
+
+
+def test_rows_are_written_a_batch_at_a_time_in_order_and_non_finite_doubles_as_java_spells_them(tmp_path, monkeypatch):
+    from mlprov.loader import import_files_sink
+    monkeypatch.setattr(import_files_sink, "BATCH_ROWS", 3)
+    csv = CsvFile(tmp_path / "execution.csv", "Execution", NODE_COLUMNS["Execution"], node=True)
+    costs = [math.nan, math.inf, -math.inf, 0.1, None, 2.5, 1e20]
+    for i, cost in enumerate(costs):
+        csv.write({"uid": f"s:e:{i}", "cost_s": cost, "name": "" if i == 0 else None})
+    csv.close()
+    lines = (tmp_path / "execution.csv").read_text().splitlines()[1:]
+    assert len(lines) == csv.rows == len(costs)
+    column = [name for name, _ in NODE_COLUMNS["Execution"]].index("cost_s")
+    fields = [line.split(",")[column] for line in lines]
+    # A batch with a non-finite value writes its doubles as text (the importer reads them quoted).
+    assert fields[:3] == ['"NaN"', '"Infinity"', '"-Infinity"']
+    assert [float(f) for f in fields[3:4] + fields[5:]] == [0.1, 2.5, 1e20] and fields[4] == ""
+    name = [name for name, _ in NODE_COLUMNS["Execution"]].index("name")
+    assert lines[0].split(",")[name] == '""' and lines[1].split(",")[name] == ""  # "" is not an absent name
+    assert all(line.startswith(f'"s:e:{i}"') for i, line in enumerate(lines))
+
+
+def test_an_int_in_a_double_column_is_refused_by_the_sink_naming_the_file_kind(tmp_path):
+    sink = ImportFilesSink(tmp_path / "csv", "store.sqlite", {"name": "s"})
+    from mlprov.loader.graph_stream import EXECUTIONS
+    sink.write(EXECUTIONS, {"uid": "s:e:1", "pipeline_uid": "s:p:x", "node": {"uid": "s:e:1", "cost_s": 3}})
+    with pytest.raises(BadInputError, match="Execution property 'cost_s' holds int '3' where the bulk import expects a double"):
+        sink.finish()
+    sink.close()
