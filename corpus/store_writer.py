@@ -1,19 +1,23 @@
 """Writes MLMD rows straight into a version-10 SQLite store, in large buffered batches.
 
 ml-metadata's own API costs milliseconds per call; the corpus has tens of millions of rows, so
-rows are buffered as tuples and written with `executemany`, one transaction per flush. Ids are
-allocated here (not by SQLite) so the simulation can link rows before they are written.
+rows are buffered as tuples and written one transaction per flush, a thousand rows per INSERT
+statement: `executemany` steps one statement per row, which took twice the CPU time at scale M.
+Ids are allocated here (not by SQLite) so the simulation can link rows before they are written.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from itertools import chain
 from pathlib import Path
 
 from mlprov.corpus import schema
 from mlprov.loader.vocabulary import TYPE_KIND_ARTIFACT, TYPE_KIND_CONTEXT, TYPE_KIND_EXECUTION
 
 FLUSH_ROWS = 500_000
+# Rows per multi-row INSERT: past a thousand the statement only grows, it does not get faster.
+ROWS_PER_STATEMENT = 1000
 
 # Declared (non-custom) artifact properties; everything else TFX writes as a custom property.
 _DECLARED_ARTIFACT_PROPERTIES = {"split_names"}
@@ -50,6 +54,7 @@ class StoreWriter:
         self.connection.execute("PRAGMA journal_mode=OFF")
         self.connection.execute("PRAGMA synchronous=OFF")
         self.connection.executescript(schema.DDL)
+        self._max_variables = self.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self.type_ids: dict[str, int] = {}
         self._register_types()
         self._rows: dict[str, list[tuple]] = {table: [] for table in _INSERTS}
@@ -163,10 +168,24 @@ class StoreWriter:
         con.execute("BEGIN")
         for table, rows in self._rows.items():
             if rows:
-                con.executemany(_INSERTS[table], rows)
+                self._insert(table, rows)
                 rows.clear()
         con.execute("COMMIT")
         self._buffered = 0
+
+    def _insert(self, table: str, rows: list[tuple]) -> None:
+        """Insert `rows` in their order, as `executemany` would (the file's bytes depend on it),
+        many rows per statement."""
+        con = self.connection
+        head, one_row = _INSERTS[table].split(" VALUES ")
+        per_statement = min(ROWS_PER_STATEMENT, self._max_variables // one_row.count("?"))
+        full = f"{head} VALUES {','.join([one_row] * per_statement)}"
+        whole = len(rows) - len(rows) % per_statement
+        for start in range(0, whole, per_statement):
+            con.execute(full, list(chain.from_iterable(rows[start:start + per_statement])))
+        if whole < len(rows):
+            con.execute(f"{head} VALUES {','.join([one_row] * (len(rows) - whole))}",
+                        list(chain.from_iterable(rows[whole:])))
 
     def next_ids(self) -> tuple[int, int]:
         """The next (execution id, artifact id): a pipeline's rows are a contiguous id range."""
