@@ -87,20 +87,24 @@ def pipeline_count(pipelines: int | None, scale: str | None, days: int) -> int:
 
 def _write_store(path: Path, pipelines: int, days: int, seed: int, report: Callable[[str], None]) -> list[PipelineExtent]:
     writer = StoreWriter(path)
-    window_end_ms = WINDOW_START_MS + days * DAY_MS
-    extents = []
-    step = max(1, pipelines // 20)
-    for plan in plan_pipelines(pipelines, days, seed):
-        first_execution, first_artifact = writer.next_ids()
-        recorder = PipelineRecorder(writer, random.Random(f"pipeline:{seed}:{plan.index}"), plan.name, window_end_ms)
-        causes = PipelineSimulation(plan, recorder, days).run()
-        writer.end_pipeline()
-        next_execution, next_artifact = writer.next_ids()
-        extents.append(PipelineExtent(plan.name, (first_execution, next_execution - 1),
-                                      (first_artifact, next_artifact - 1), causes, len(plan.trainers),
-                                      " ".join(sorted(recorder.operators_seen))))
-        if (plan.index + 1) % step == 0 or plan.index + 1 == pipelines:
-            report(f"simulated {plan.index + 1}/{pipelines} pipelines, {next_execution - 1} executions")
+    try:
+        window_end_ms = WINDOW_START_MS + days * DAY_MS
+        extents = []
+        step = max(1, pipelines // 20)
+        for plan in plan_pipelines(pipelines, days, seed):
+            first_execution, first_artifact = writer.next_ids()
+            recorder = PipelineRecorder(writer, random.Random(f"pipeline:{seed}:{plan.index}"), plan.name, window_end_ms)
+            causes = PipelineSimulation(plan, recorder, days).run()
+            writer.end_pipeline()
+            next_execution, next_artifact = writer.next_ids()
+            extents.append(PipelineExtent(plan.name, (first_execution, next_execution - 1),
+                                          (first_artifact, next_artifact - 1), causes, len(plan.trainers),
+                                          " ".join(sorted(recorder.operators_seen))))
+            if (plan.index + 1) % step == 0 or plan.index + 1 == pipelines:
+                report(f"simulated {plan.index + 1}/{pipelines} pipelines, {next_execution - 1} executions")
+    except BaseException:
+        writer.abort()
+        raise
     writer.close()
     return extents
 
