@@ -77,10 +77,10 @@ def _typed(value: object) -> tuple[int | None, float | None, str | None]:
 class StoreWriter:
     """Creates the store, registers the TFX types, then buffers rows and has the child write them.
 
-    `observe(table, values, start)`, if given, sees every buffered value of the current pipeline
+    `observe(table, values, start)`, if set, sees every buffered value of the current pipeline
     from `start` on, before the buffer is sent (at a flush, and when the pipeline ends)."""
 
-    def __init__(self, path: Path, observe: Callable[[str, list, int], None] | None = None):
+    def __init__(self, path: Path):
         self.type_ids: dict[str, int] = {}
         self.type_names: dict[int, str] = {}
         registration = self._register_types()
@@ -90,7 +90,7 @@ class StoreWriter:
                                          for table, (unit, rows) in _UNITS.items()}))
         self._rows: dict[str, list] = {table: [] for table in _HEADS}
         self._pipeline_start = {table: 0 for table in _HEADS}  # where the current pipeline's values begin
-        self._observe = observe
+        self.observe: Callable[[str, list, int], None] | None = None
         self._buffered = 0
         self._next = {table: 1 for table in ("Execution", "Artifact", "Event", "Context", "Association", "Attribution")}
         self._contexts: dict[tuple[str, str], list[int]] = {}
@@ -203,8 +203,8 @@ class StoreWriter:
     def _show_pipeline(self) -> None:
         """Hand the current pipeline's buffered values to the observer; what follows is the next pipeline's."""
         for table, values in self._rows.items():
-            if self._observe is not None and len(values) > self._pipeline_start[table]:
-                self._observe(table, values, self._pipeline_start[table])
+            if self.observe is not None and len(values) > self._pipeline_start[table]:
+                self.observe(table, values, self._pipeline_start[table])
             self._pipeline_start[table] = len(values)
 
     def maybe_flush(self) -> None:
@@ -225,8 +225,16 @@ class StoreWriter:
 
     def close(self) -> None:
         """Flush, and wait until the child has written everything and closed the store."""
+        self.end()
+        self.wait()
+
+    def end(self) -> None:
+        """Send the last rows and have the child close the store when it has written them."""
         self.flush()
         self._child.send(("close",))
+
+    def wait(self) -> None:
+        """Wait until the child has closed the store (after `end`)."""
         self._child.close()
 
     def abort(self) -> None:
