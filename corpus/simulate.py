@@ -209,7 +209,7 @@ class PipelineSimulation:
         complete = all(step.state in (schema.COMPLETE, schema.CACHED) for step in steps)
         if complete:
             self.last_run_operators = toggled
-        data.example_ready_ms[day] = example_gen.ended_ms
+        data.span_ready(day, example_gen.ended_ms)
         data.ready_ms = ready
         data.current = DerivedInputs(data.schema_id, data.transform_graph, data.hyperparameters,
                                      structure_change=structure_change and complete)
@@ -232,7 +232,7 @@ class PipelineSimulation:
         data = self.data
         # Before today's schema, transform graph and hyperparameters exist, a Trainer uses yesterday's.
         current = (data.current if start_ms >= data.ready_ms else data.previous) or DerivedInputs(None, None, None)
-        spans = sorted(s for s, ready in data.example_ready_ms.items() if ready <= start_ms)
+        spans = data.spans_ready(start_ms)
         window = spans[-trainer.plan.window_spans:]
         if not window:
             return

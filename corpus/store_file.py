@@ -13,10 +13,11 @@ everything it needs comes through stdin as marshalled messages, each preceded by
 
 "rows" needs the tables' statements, sent once after "open":
 
-    ("statements", {table: (head, unit, params_per_unit, rows_per_unit)})
+    ("statements", {table: (prefix, unit, suffix, params_per_unit, rows_per_unit)})
 
-where `unit` is the VALUES text of one unit of rows, with its parameters numbered {0}, {1}, ...
-A unit is one row, or rows that share parameters (an event's two EventPath rows share its id).
+where `unit` is the VALUES text of one unit of rows, with a `?` for each of its parameters (a unit
+is one row, or rows written together: an event's two EventPath rows), and a statement is `prefix`,
+units joined by commas, `suffix`.
 
 Rows are inserted in the order they were buffered, as `executemany` would: the file's bytes
 depend on it. A failure ends the process with a non-zero status and the traceback on stderr.
@@ -32,17 +33,15 @@ ROWS_PER_STATEMENT = 1000  # past a thousand rows a statement only grows, it doe
 
 
 class _Table:
-    def __init__(self, head: str, unit: str, params_per_unit: int, rows_per_unit: int, max_variables: int):
-        self.head = head
-        self.unit = unit
+    def __init__(self, prefix: str, unit: str, suffix: str, params_per_unit: int, rows_per_unit: int,
+                 max_variables: int):
+        self.prefix, self.unit, self.suffix = prefix, unit, suffix
         self.params = params_per_unit
         self.units_per_statement = max(1, min(ROWS_PER_STATEMENT // rows_per_unit, max_variables // params_per_unit))
         self.full = self.statement(self.units_per_statement)
 
     def statement(self, units: int) -> str:
-        numbers = range(1, units * self.params + 1)
-        values = ",".join(self.unit.format(*numbers[i * self.params:(i + 1) * self.params]) for i in range(units))
-        return f"{self.head} VALUES {values}"
+        return f"{self.prefix}{','.join([self.unit] * units)}{self.suffix}"
 
     def insert(self, con: sqlite3.Connection, flat: list) -> None:
         step = self.units_per_statement * self.params

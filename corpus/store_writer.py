@@ -8,7 +8,7 @@ allocated here (not by SQLite) so the simulation can link rows before they are w
 SQLite's work runs in a child process (`store_file.py`) fed through a pipe, so that it and the
 simulation share the machine's cores; each flush is one transaction there, as it was here, and
 the file's bytes are the same. A table's buffer is a flat list of the statement parameters of
-its rows (`LAYOUT` names them), without the columns that are always the same (`_UNITS` writes
+its rows (`LAYOUT` names them), without the columns that are always the same (`_STATEMENTS` writes
 those into the statement): fewer values to build, send and bind.
 """
 
@@ -47,31 +47,43 @@ _HEADS = {
 # EventPath rows: its key step, then its index step).
 LAYOUT = {
     "Execution": ("id", "type_id", "last_known_state", "name", "create_time_since_epoch", "last_update_time_since_epoch"),
-    "ExecutionProperty": ("execution_id", "name", "int_value", "double_value", "string_value"),
-    "Artifact": ("id", "type_id", "uri", "create_time_since_epoch"),
-    "ArtifactProperty": ("artifact_id", "name", "is_custom_property", "int_value", "double_value", "string_value"),
+    "ExecutionProperty": ("execution_id", "name", "value"),
+    "Artifact": ("id", "type_id", "uri", "create_time_since_epoch", "last_update_time_since_epoch"),
+    "ArtifactProperty": ("artifact_id", "name", "is_custom_property", "value"),
     "Event": ("id", "artifact_id", "execution_id", "type", "milliseconds_since_epoch"),
-    "EventPath": ("event_id", "step_key", "step_index"),
+    "EventPath": ("event_id", "step_key", "index_step_event_id", "step_index"),
     "Context": ("id", "type_id", "name", "create_time_since_epoch", "last_update_time_since_epoch"),
     "ParentContext": ("context_id", "parent_context_id"),
     "Association": ("id", "context_id", "execution_id"),
     "Attribution": ("id", "context_id", "artifact_id"),
 }
-# The VALUES text of one unit, its parameters numbered {0}, {1}, ... in LAYOUT's order; the rows it
-# makes are the ones the writer made before it buffered parameters only.
-_UNITS = {table: ("(" + ",".join(f"?{{{i}}}" for i in range(len(columns))) + ")", 1) for table, columns in LAYOUT.items()}
-_UNITS["ExecutionProperty"] = ("(?{0},?{1},1,?{2},?{3},?{4})", 1)  # every execution property is custom
-_UNITS["Artifact"] = (f"(?{{0}},?{{1}},?{{2}},{int(schema.ARTIFACT_LIVE)},?{{3}},?{{3}})", 1)  # LIVE, never updated
-_UNITS["EventPath"] = ("(?{0},0,NULL,?{1}),(?{0},1,?{2},NULL)", 2)
+# How each table's statement is made: `unit` is the VALUES text of one unit, a `?` for each of its
+# values in LAYOUT's order, and `prefix` + units joined by commas + `suffix` the statement; the
+# rows it makes are the ones the writer made before it buffered parameters only. Only anonymous
+# parameters: Python's sqlite3 looks up each parameter's name when it binds, and a numbered one
+# makes that lookup a scan of all the statement's names. A property's value is one parameter that
+# SQL puts in the int, double or string column by its type (binding the two NULLs cost more).
+_VALUE_COLUMNS = ("CASE WHEN typeof({0}) = 'integer' THEN {0} END, CASE WHEN typeof({0}) = 'real' THEN {0} END, "
+                  "CASE WHEN typeof({0}) = 'text' THEN {0} END")
+_STATEMENTS = {table: (f"{head} VALUES ", "(" + ",".join("?" * len(LAYOUT[table])) + ")", "", 1)
+               for table, head in _HEADS.items()}
+_STATEMENTS["ExecutionProperty"] = (
+    f"{_HEADS['ExecutionProperty']} SELECT column1, column2, 1, {_VALUE_COLUMNS.format('column3')} FROM (VALUES ",
+    "(?,?,?)", ")", 1)  # every execution property is custom
+_STATEMENTS["ArtifactProperty"] = (
+    f"{_HEADS['ArtifactProperty']} SELECT column1, column2, column3, {_VALUE_COLUMNS.format('column4')} FROM (VALUES ",
+    "(?,?,?,?)", ")", 1)
+_STATEMENTS["Artifact"] = (f"{_HEADS['Artifact']} VALUES ", f"(?,?,?,{int(schema.ARTIFACT_LIVE)},?,?)", "", 1)  # LIVE
+_STATEMENTS["EventPath"] = (f"{_HEADS['EventPath']} VALUES ", "(?,0,NULL,?),(?,1,?,NULL)", "", 2)
 
 
-def _typed(value: object) -> tuple[int | None, float | None, str | None]:
-    """Split a property value into MLMD's (int_value, double_value, string_value) columns."""
+def _value(value: object) -> int | float | str:
+    """A property value as MLMD types it: an int (bool too), a double, else a string."""
     if isinstance(value, bool) or isinstance(value, int):
-        return int(value), None, None
+        return int(value)
     if isinstance(value, float):
-        return None, float(value), None
-    return None, None, str(value)
+        return float(value)
+    return str(value)
 
 
 class StoreWriter:
@@ -86,8 +98,8 @@ class StoreWriter:
         registration = self._register_types()
         self._child = _ChildStore(Path(path))
         self._child.send(("open", schema.DDL, registration))
-        self._child.send(("statements", {table: (_HEADS[table], unit, len(LAYOUT[table]), rows)
-                                         for table, (unit, rows) in _UNITS.items()}))
+        self._child.send(("statements", {table: (prefix, unit, suffix, len(LAYOUT[table]), rows)
+                                         for table, (prefix, unit, suffix, rows) in _STATEMENTS.items()}))
         self._rows: dict[str, list] = {table: [] for table in _HEADS}
         self._pipeline_start = {table: 0 for table in _HEADS}  # where the current pipeline's values begin
         self.observe: Callable[[str, list, int], None] | None = None
@@ -155,24 +167,47 @@ class StoreWriter:
         self._rows["Execution"] += (execution_id, self._component_type_ids[operator], state, name, created_ms, updated_ms)
         buffer = self._rows["ExecutionProperty"]
         for prop, value in properties.items():
-            buffer += (execution_id, prop, *_typed(value))
+            buffer += (execution_id, prop, _value(value))
         self._buffered += 1 + len(properties)
         return execution_id
 
     def artifact(self, type_name: str, uri: str, created_ms: int, properties: dict[str, object]) -> int:
         artifact_id = self._take_id("Artifact")
-        self._rows["Artifact"] += (artifact_id, self.type_ids[type_name], uri, created_ms)
+        self._rows["Artifact"] += (artifact_id, self.type_ids[type_name], uri, created_ms, created_ms)
         buffer = self._rows["ArtifactProperty"]
         for prop, value in properties.items():
-            buffer += (artifact_id, prop, 0 if prop in _DECLARED_ARTIFACT_PROPERTIES else 1, *_typed(value))
+            buffer += (artifact_id, prop, 0 if prop in _DECLARED_ARTIFACT_PROPERTIES else 1, _value(value))
         self._buffered += 1 + len(properties)
         return artifact_id
 
     def event(self, artifact_id: int, execution_id: int, event_type: int, key: str, at_ms: int, index: int = 0) -> None:
         event_id = self._take_id("Event")
         self._rows["Event"] += (event_id, artifact_id, execution_id, event_type, at_ms)
-        self._rows["EventPath"] += (event_id, key, index)
+        self._rows["EventPath"] += (event_id, key, event_id, index)
         self._buffered += 3
+
+    def events(self, execution_id: int, event_type: int, at_ms: int, artifacts: list[tuple],
+               context_ids: tuple[int, ...]) -> None:
+        """An event (the same type and time) for each (artifact id, key[, index]) of `artifacts`,
+        each artifact attributed to `context_ids`: what `event` and `attribute` would write, in bulk."""
+        rows = self._rows
+        events, paths, attributions = rows["Event"], rows["EventPath"], rows["Attribution"]
+        attributed = self._attributed
+        next_ids = self._next
+        event_id, attribution_id = next_ids["Event"], next_ids["Attribution"]
+        first_attribution = attribution_id
+        for artifact in artifacts:
+            artifact_id = artifact[0]
+            events += (event_id, artifact_id, execution_id, event_type, at_ms)
+            paths += (event_id, artifact[1], event_id, artifact[2] if len(artifact) > 2 else 0)
+            event_id += 1
+            for context_id in context_ids:
+                if (context_id, artifact_id) not in attributed:
+                    attributed.add((context_id, artifact_id))
+                    attributions += (attribution_id, context_id, artifact_id)
+                    attribution_id += 1
+        self._buffered += 3 * len(artifacts) + attribution_id - first_attribution
+        next_ids["Event"], next_ids["Attribution"] = event_id, attribution_id
 
     def associate(self, context_ids: tuple[int, ...], execution_id: int) -> None:
         buffer = self._rows["Association"]

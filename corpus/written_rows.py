@@ -49,11 +49,9 @@ class WrittenRows:
                       in self._columns("Execution", "id", "type_id", "last_known_state", "create_time_since_epoch",
                                        "last_update_time_since_epoch")]
         properties: dict[int, dict[str, object]] = {}
-        for execution_id, name, int_value, double_value, string_value in self._columns(
-                "ExecutionProperty", "execution_id", "name", "int_value", "double_value", "string_value"):
+        for execution_id, name, value in self._columns("ExecutionProperty", "execution_id", "name", "value"):
             if name in _EXECUTION_PROPERTIES:
-                value = next((v for v in (int_value, double_value, string_value) if v is not None), None)
-                properties.setdefault(execution_id, {})[name] = value
+                properties.setdefault(execution_id, {})[name] = value  # its one non-NULL column
         contexts = self._contexts()
         keys: dict[int, str] = {}
         for event_id, key in self._columns("EventPath", "event_id", "step_key"):
@@ -63,10 +61,10 @@ class WrittenRows:
                   in self._columns("Event", "id", "artifact_id", "execution_id", "type")]
         artifacts = {artifact_id: ArtifactRow(artifact_id, type_names[type_id])
                      for artifact_id, type_id in self._columns("Artifact", "id", "type_id")}
-        for artifact_id, name, int_value, string_value in self._columns(
-                "ArtifactProperty", "artifact_id", "name", "int_value", "string_value"):
+        for artifact_id, name, value in self._columns("ArtifactProperty", "artifact_id", "name", "value"):
             if name in _ARTIFACT_PROPERTIES and artifact_id in artifacts:
-                artifacts[artifact_id].properties[name] = artifact_property_value(int_value, string_value)
+                artifacts[artifact_id].properties[name] = artifact_property_value(
+                    value if type(value) is int else None, value if type(value) is str else None)
         self._clear()
         return assemble_store_rows(executions, properties, contexts, events, artifacts)
 
