@@ -80,10 +80,13 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
     partial.unlink(missing_ok=True)
 
     with _fewer_collections():
-        truth = _write_store(partial, output.stem, pipelines, days, seed, report)
+        files, staged = _write_store(partial, output, pipelines, days, seed, report)
     partial.replace(output)
-    report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB); writing ground truth")
-    return truth.write(output, report)
+    for path in staged:
+        path.replace(_unstaged(path))
+    report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB), "
+           f"{files.graphlet_count} graphlets in {files.graphlets}")
+    return files
 
 
 @contextmanager
@@ -109,10 +112,13 @@ def pipeline_count(pipelines: int | None, scale: str | None, days: int) -> int:
     return pipelines
 
 
-def _write_store(path: Path, source: str, pipelines: int, days: int, seed: int,
-                 report: Callable[[str], None]) -> "_Truth":
+def _write_store(path: Path, output: Path, pipelines: int, days: int, seed: int,
+                 report: Callable[[str], None]) -> tuple[CorpusFiles, list[Path]]:
+    """Simulate into the store file `path` (to be renamed `output`) and write the ground truth
+    beside it under staged names (renamed once the store is) while the child finishes the store."""
     plans = plan_pipelines(pipelines, days, seed)
-    truth = _Truth(source, trace_end_floor(plans, days))
+    truth = _Truth(output.stem, trace_end_floor(plans, days))
+    staged: list[Path] = []
     writer = StoreWriter(path)
     written = WrittenRows(writer.type_names)
     writer.observe = written.observe
@@ -135,11 +141,23 @@ def _write_store(path: Path, source: str, pipelines: int, days: int, seed: int,
             raise RuntimeError(f"generator bug: the latest execution time {truth.trace_end} is before "
                                f"{truth.floor}, which simulate.trace_end_floor promised it would reach")
         truth.finish()  # while the child finishes the store
+        report("simulation done; writing the ground truth while the store is completed")
+        files = truth.write(output, report, staged)
+        writer.wait()
     except BaseException:
         writer.abort()
+        for staged_path in staged:
+            staged_path.unlink(missing_ok=True)
         raise
-    writer.wait()
-    return truth
+    return files, staged
+
+
+def _staged(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _unstaged(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".partial"))
 
 
 def write_truth(store: Path, extents: list[PipelineExtent], report: Callable[[str], None]) -> CorpusFiles:
@@ -210,9 +228,14 @@ class _Truth:
         extent.causes = []  # joined now: keep memory flat
         return graphlets, _pipeline_row(self.source, extent, rows, records)
 
-    def write(self, store: Path, report: Callable[[str], None]) -> CorpusFiles:
-        """Write the truth files beside `store` (rules §6 fixes their names: a corpus has a directory of its own)."""
+    def write(self, store: Path, report: Callable[[str], None], staged: list[Path] | None = None) -> CorpusFiles:
+        """Write the truth files beside `store` (rules §6 fixes their names: a corpus has a directory of its own);
+        given `staged`, under temporary names (`_staged`), which it lists there."""
         graphlets_path, pipelines_path = store.parent / "graphlets.parquet", store.parent / "pipelines.parquet"
+        paths = [graphlets_path, graphlets_path.with_suffix(".csv"), pipelines_path, pipelines_path.with_suffix(".csv")]
+        if staged is not None:
+            staged += map(_staged, paths)
+            paths = staged[-4:]
         sizes = [len(graphlets) for graphlets, _ in self._parts]
         frame = pd.DataFrame.from_records([row for graphlets, _ in self._parts for row in graphlets],
                                           columns=[*TRUTH_COLUMNS, *CAUSE_COLUMNS])
@@ -220,9 +243,11 @@ class _Truth:
             frame[column] = frame[column].astype("Int64")
         pipelines = pd.DataFrame.from_records([pipeline_row for _, pipeline_row in self._parts])
         self._parts = []
-        _write_graphlets(graphlets_path, frame, sizes)
-        pipelines.to_parquet(pipelines_path, index=False)
-        pipelines.to_csv(pipelines_path.with_suffix(".csv"), index=False)
+        _write_graphlets(paths[0], paths[1], frame, sizes)
+        pipelines.to_parquet(paths[2], index=False)
+        pipelines.to_csv(paths[3], index=False)
+        if staged is not None:
+            staged[:] = [path for path in staged if path.exists()]  # no Parquet file without a pipeline
         report(f"ground truth: {len(frame)} graphlets in {graphlets_path}")
         return CorpusFiles(store, graphlets_path, pipelines_path, len(frame))
 
@@ -235,14 +260,14 @@ GRAPHLET_DTYPES = {"source": "string", "pipeline": "string", "trainer_id": "int6
                    "hyperparameter_change": "boolean", "model_type": "string"}
 
 
-def _write_graphlets(path: Path, frame: pd.DataFrame, sizes: list[int]) -> None:
+def _write_graphlets(path: Path, csv_path: Path, frame: pd.DataFrame, sizes: list[int]) -> None:
     """The graphlets as Parquet, a row group per pipeline (`sizes` rows each, none for a pipeline
     without graphlets) in the Arrow schema of the first pipeline's rows, and as CSV beside it."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     frame = frame.astype(GRAPHLET_DTYPES)
-    with open(path.with_suffix(".csv"), "w", newline="") as csv:
+    with open(csv_path, "w", newline="") as csv:
         if not sizes:
             return
         frame.to_csv(csv, index=False)
