@@ -95,9 +95,7 @@ class PipelineRecorder:
         execution_id = writer.execution(operator, state, self._uuid(), start_ms, ended_ms, props)
         contexts = self._contexts(node_id, run_name, start_ms)
         writer.associate(contexts, execution_id)
-        for artifact_id, key, index in inputs:
-            writer.event(artifact_id, execution_id, schema.INPUT, key, start_ms, index)
-            writer.attribute(contexts[1:], artifact_id)
+        writer.events(execution_id, schema.INPUT, start_ms, inputs, contexts[1:])
         created = []
         if state == schema.COMPLETE:
             for output in outputs:
@@ -106,11 +104,10 @@ class PipelineRecorder:
                 writer.event(artifact_id, execution_id, schema.OUTPUT, output.key, ended_ms)
                 writer.attribute(contexts, artifact_id)
                 created.append(artifact_id)
-        for artifact_id, key in reemit or []:
-            writer.event(artifact_id, execution_id, schema.OUTPUT, key, ended_ms)
-            writer.attribute(contexts, artifact_id)
-        for artifact_id, key in internal_outputs or []:
-            writer.event(artifact_id, execution_id, schema.INTERNAL_OUTPUT, key, ended_ms)
+        if reemit:
+            writer.events(execution_id, schema.OUTPUT, ended_ms, reemit, contexts)
+        if internal_outputs:
+            writer.events(execution_id, schema.INTERNAL_OUTPUT, ended_ms, internal_outputs, ())
         return Run(execution_id, state, ended_ms, created)
 
     def state(self, failure_probability: float, cancel_probability: float = 0.0) -> int:

@@ -44,6 +44,7 @@ MODEL_TYPE_CHANGE_WITH_CODE = 0.25
 TRANSFORM_CODE_CHANGE_PER_DAY = 0.03
 TUNER_EVERY_DAYS = 7
 HOT_WINDOW_SPANS = (1, 7)  # pipelines retraining 100+ times a day use short windows
+INGEST_DELAY_MS = 10 * 60_000  # a day's data path starts this long after the pipeline is alive that day
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -56,6 +57,25 @@ def _poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
+
+
+def alive_days(plan: PipelinePlan, days: int):
+    """(day, alive from, alive to) of each day of the window on which the pipeline lives."""
+    first_day = int(plan.birth_day)
+    last_day = min(days - 1, int(math.ceil(plan.death_day)) - 1)
+    for day in range(first_day, last_day + 1):
+        day_start = WINDOW_START_MS + day * DAY_MS
+        alive_from = max(day_start, WINDOW_START_MS + int(plan.birth_day * DAY_MS))
+        alive_to = min(day_start + DAY_MS, WINDOW_START_MS + int(plan.death_day * DAY_MS))
+        if alive_to > alive_from:
+            yield day, alive_from, alive_to
+
+
+def trace_end_floor(plans: list[PipelinePlan], days: int) -> int | None:
+    """A time the store's latest execution time is sure to reach: every day a pipeline lives
+    starts with its CsvExampleGen run, created INGEST_DELAY_MS after the pipeline comes alive."""
+    last = [alive_from for plan in plans for _, alive_from, _ in list(alive_days(plan, days))[-1:]]
+    return max(last) + INGEST_DELAY_MS if last else None
 
 
 class PipelineSimulation:
@@ -90,13 +110,8 @@ class PipelineSimulation:
 
     def run(self) -> list[dict]:
         first_day = int(self.plan.birth_day)
-        last_day = min(self.days - 1, int(math.ceil(self.plan.death_day)) - 1)
-        for day in range(first_day, last_day + 1):
+        for day, alive_from, alive_to in alive_days(self.plan, self.days):
             day_start = WINDOW_START_MS + day * DAY_MS
-            alive_from = max(day_start, WINDOW_START_MS + int(self.plan.birth_day * DAY_MS))
-            alive_to = min(day_start + DAY_MS, WINDOW_START_MS + int(self.plan.death_day * DAY_MS))
-            if alive_to <= alive_from:
-                continue
             self._daily_changes(day, first_day)
             run_name = f"{self.plan.name}@{day_start}"
             self._ingest(day, alive_from, run_name)
@@ -126,7 +141,7 @@ class PipelineSimulation:
         structure_change = self.last_run_operators is not None and toggled != self.last_run_operators
         if data.current is not None:
             data.previous = data.current
-        at = start_ms + 10 * 60_000
+        at = start_ms + INGEST_DELAY_MS
         fingerprint = f"split:single_split,num_files:{rng.randint(1, 64)},total_bytes:{rng.getrandbits(34)},xor_checksum:{rng.getrandbits(31)}"
         example_gen = rec.run("CsvExampleGen", "CsvExampleGen", run_name, at, rec.cost("CsvExampleGen"),
                               rec.state(FAILURE["CsvExampleGen"]), [],
@@ -194,7 +209,7 @@ class PipelineSimulation:
         complete = all(step.state in (schema.COMPLETE, schema.CACHED) for step in steps)
         if complete:
             self.last_run_operators = toggled
-        data.example_ready_ms[day] = example_gen.ended_ms
+        data.span_ready(day, example_gen.ended_ms)
         data.ready_ms = ready
         data.current = DerivedInputs(data.schema_id, data.transform_graph, data.hyperparameters,
                                      structure_change=structure_change and complete)
@@ -217,7 +232,7 @@ class PipelineSimulation:
         data = self.data
         # Before today's schema, transform graph and hyperparameters exist, a Trainer uses yesterday's.
         current = (data.current if start_ms >= data.ready_ms else data.previous) or DerivedInputs(None, None, None)
-        spans = sorted(s for s, ready in data.example_ready_ms.items() if ready <= start_ms)
+        spans = data.spans_ready(start_ms)
         window = spans[-trainer.plan.window_spans:]
         if not window:
             return

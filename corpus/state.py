@@ -6,6 +6,7 @@ Kept apart from the simulation so that the training step (training.py) and the s
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from mlprov.corpus.plan import TrainerPlan
@@ -47,3 +48,21 @@ class DataState:
     ready_ms: int = 0  # when the day's derived artifacts (schema, transform graph) are ready
     current: DerivedInputs | None = None
     previous: DerivedInputs | None = None
+    _ready_spans: list[int] = field(default_factory=list)  # example_ready_ms's keys, in order
+    _ready_times: list[int] | None = field(default_factory=list)  # and values, while they never decrease
+
+    def span_ready(self, span: int, at_ms: int) -> None:
+        """The span's examples exist from `at_ms` on (spans arrive in increasing order)."""
+        self.example_ready_ms[span] = at_ms
+        if self._ready_times is not None and (self._ready_times and at_ms < self._ready_times[-1]
+                                              or self._ready_spans and span <= self._ready_spans[-1]):
+            self._ready_times = None  # out of order: spans_ready scans the dict
+        if self._ready_times is not None:
+            self._ready_spans.append(span)
+            self._ready_times.append(at_ms)
+
+    def spans_ready(self, at_ms: int) -> list[int]:
+        """The spans whose examples exist at `at_ms`, in increasing order."""
+        if self._ready_times is None:
+            return sorted(s for s, ready in self.example_ready_ms.items() if ready <= at_ms)
+        return self._ready_spans[:bisect_right(self._ready_times, at_ms)]

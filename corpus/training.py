@@ -8,6 +8,7 @@ against them; they are all recorded in the store too.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from mlprov.corpus import outcome, schema
 from mlprov.corpus.recorder import Output, PipelineRecorder
@@ -67,12 +68,20 @@ def train_and_deploy(rec: PipelineRecorder, trainer: TrainerState, start_ms: int
     return cause
 
 
+_EVAL_ARGS = json.dumps({"num_steps": 100})
+
+
+@cache
+def _custom_config(window_spans: int) -> str:
+    return json.dumps({"window_spans": window_spans})
+
+
 def _trainer_properties(trainer: TrainerState) -> dict[str, object]:
     return {
         "module_path": trainer.module_path,
         "train_args": trainer.train_args,
-        "eval_args": json.dumps({"num_steps": 100}),
-        "custom_config": json.dumps({"window_spans": trainer.plan.window_spans}),
+        "eval_args": _EVAL_ARGS,
+        "custom_config": _custom_config(trainer.plan.window_spans),
     }
 
 

@@ -151,6 +151,22 @@ def _outcome(index: _Index, trainer: ExecutionRow, downstream: set[int], artifac
 def graphlets_from_rows(rows: StoreRows, source: str, trace_end: int | None = None,
                         settings: GraphletSettings = GraphletSettings()) -> GraphletTable:
     """The graphlet table of one set of rows; `trace_end` defaults to the rows' latest execution time."""
+    records, unattributed, unattributed_cost_s = graphlet_records(rows, source, trace_end, settings)
+    return GraphletTable(graphlet_frame(records), unattributed, unattributed_cost_s)
+
+
+def graphlet_frame(records: list[dict]) -> pd.DataFrame:
+    """The graphlet table of `graphlet_records`."""
+    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
+    for column in ("model_id", "started_at", "warm_starts_from", "baseline_from"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def graphlet_records(rows: StoreRows, source: str, trace_end: int | None = None,
+                     settings: GraphletSettings = GraphletSettings()) -> tuple[list[dict], list[int], float]:
+    """`graphlets_from_rows` before it makes a table: a record (COLUMNS) per graphlet, and the
+    unattributed executions with their cost (the corpus generator builds one table of all pipelines)."""
     index = _Index(rows)
     executions = rows.executions
     if trace_end is None:
@@ -208,11 +224,8 @@ def graphlets_from_rows(rows: StoreRows, source: str, trace_end: int | None = No
             "warm_starts_from": _linked_graphlet(index, trainer_id, "base_model", model_owner),
             "baseline_from": _baseline_graphlet(index, downstream, model_owner),
         })
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    for column in ("model_id", "started_at", "warm_starts_from", "baseline_from"):
-        frame[column] = frame[column].astype("Int64")
     unattributed = sorted(i for i in executions if i not in holders)
-    return GraphletTable(frame, unattributed, sum(cost_s(executions[i]) for i in unattributed))
+    return records, unattributed, sum(cost_s(executions[i]) for i in unattributed)
 
 
 def _linked_graphlet(index: _Index, execution_id: int, key: str, model_owner: dict[int, int]) -> int | None:

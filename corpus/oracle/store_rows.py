@@ -17,6 +17,14 @@ LEGACY_STATES = {"complete": "COMPLETE", "cached": "CACHED", "failed": "FAILED",
 EVENT_INPUT, EVENT_OUTPUT = 3, 4
 # DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT: without a state, any of them means COMPLETE.
 OUTPUT_LIKE_EVENTS = {1, 4, 6, 7}
+# The properties and context types the graphlet rules read.
+EXECUTION_PROPERTIES = ("cpu_seconds", "state", "component_id")
+ARTIFACT_PROPERTIES = ("pushed", "blessed")
+CONTEXT_TYPES = ("pipeline", "node")
+
+
+def _sql_list(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
 
 
 @dataclass
@@ -79,20 +87,29 @@ def read_store_rows(con: sqlite3.Connection, execution_range: tuple[int, int] | 
     for execution_id, name, int_value, double_value, string_value in con.execute(
             "SELECT execution_id, name, int_value, double_value, string_value FROM ExecutionProperty"
             + (_id_filter("execution_id", execution_range) or " WHERE 1")
-            + " AND name IN ('cpu_seconds', 'state', 'component_id')"):
+            + f" AND name IN ({_sql_list(EXECUTION_PROPERTIES)})"):
         value = next((v for v in (int_value, double_value, string_value) if v is not None), None)
         properties.setdefault(execution_id, {})[name] = value
     contexts: dict[int, dict[str, str]] = {}
     for execution_id, type_name, name in con.execute(
             "SELECT a.execution_id, t.name, c.name FROM Association a JOIN Context c ON c.id = a.context_id "
             "JOIN Type t ON t.id = c.type_id" + (_id_filter("a.execution_id", execution_range) or " WHERE 1")
-            + " AND t.name IN ('pipeline', 'node') ORDER BY c.id"):
+            + f" AND t.name IN ({_sql_list(CONTEXT_TYPES)}) ORDER BY c.id"):
         contexts.setdefault(execution_id, {}).setdefault(type_name, name)
 
     events = _read_events(con, execution_range)
     artifacts = _read_artifacts(con, artifact_range)
-    executions = {}
     event_times = _event_times(con, execution_range) if not has_times else {}
+    return assemble_store_rows(rows, properties, contexts, events, artifacts, has_times, event_times)
+
+
+def assemble_store_rows(rows, properties: dict[int, dict[str, object]], contexts: dict[int, dict[str, str]],
+                        events: list[EventRow], artifacts: dict[int, ArtifactRow], has_times: bool = True,
+                        event_times: dict[int, tuple[int, int]] | None = None) -> StoreRows:
+    """StoreRows from what `read_store_rows` reads: execution rows (id, type name, state number,
+    created, updated) in id order, their properties and pipeline/node context names, the events in
+    id order, the artifacts. The corpus generator hands it the rows it has just written."""
+    executions = {}
     for execution_id, type_name, state_number, created, updated in rows:
         props = properties.get(execution_id, {})
         ctx = contexts.get(execution_id, {})
@@ -143,11 +160,15 @@ def _read_artifacts(con: sqlite3.Connection, artifact_range: tuple[int, int] | N
         "SELECT a.id, t.name FROM Artifact a JOIN Type t ON t.id = a.type_id" + _id_filter("a.id", artifact_range))}
     for artifact_id, name, int_value, string_value in con.execute(
             "SELECT artifact_id, name, int_value, string_value FROM ArtifactProperty"
-            + (_id_filter("artifact_id", artifact_range) or " WHERE 1") + " AND name IN ('pushed', 'blessed')"):
+            + (_id_filter("artifact_id", artifact_range) or " WHERE 1") + f" AND name IN ({_sql_list(ARTIFACT_PROPERTIES)})"):
         if artifact_id in artifacts:
-            value = int_value if int_value is not None else _int_or_none(string_value)
-            artifacts[artifact_id].properties[name] = value
+            artifacts[artifact_id].properties[name] = artifact_property_value(int_value, string_value)
     return artifacts
+
+
+def artifact_property_value(int_value: int | None, string_value: str | None) -> int | None:
+    """A `pushed` or `blessed` property's value: its int, else its string read as one."""
+    return int_value if int_value is not None else _int_or_none(string_value)
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -100,3 +100,27 @@ def test_the_generator_names_operators_as_the_loader_does(tiny):
     with sqlite3.connect(tiny.store) as con:
         types = [name for (name,) in con.execute("SELECT DISTINCT t.name FROM Execution e JOIN Type t ON t.id = e.type_id")]
     assert named == {default_map().operator(name) for name in types}
+
+
+def test_truth_is_computed_from_the_rows_the_store_reads_back(tmp_path, monkeypatch):
+    # The generator hands the oracle each pipeline's rows as it wrote them (flushed mid-pipeline
+    # here too); they must be what the oracle reads back from the store for the pipeline's ranges.
+    from mlprov.corpus import store_writer
+    from mlprov.corpus.written_rows import WrittenRows
+
+    monkeypatch.setattr(store_writer, "FLUSH_ROWS", 300)
+    taken = []
+    take = WrittenRows.take
+    monkeypatch.setattr(WrittenRows, "take", lambda self: taken.append(take(self)) or taken[-1])
+    files = generate(tmp_path / "tiny.sqlite", seed=3, progress=None, **TINY)
+    pipelines = pd.read_parquet(files.pipelines)
+    assert len(taken) == len(pipelines) == TINY["pipelines"]
+    with sqlite3.connect(files.store) as con:
+        for rows in taken:
+            ids = list(rows.executions)
+            artifacts = list(rows.artifacts) or [0]
+            read = read_store_rows(con, (min(ids), max(ids)), (min(artifacts), max(artifacts)))
+            assert list(read.executions) == ids and read.executions == rows.executions
+            assert list(read.artifacts) == list(rows.artifacts) and read.artifacts == rows.artifacts
+            assert read.events == rows.events
+    assert sum(len(rows.executions) for rows in taken) == pipelines["executions"].sum()
