@@ -96,7 +96,7 @@ class CsvFile:
     """One import file: a header line, then one line per row; remembers whether a value spans lines.
 
     A relationship file takes each row's start and end node uids from the row's keys `ends` (by
-    default `:START_ID` and `:END_ID`, as `write` puts them); keys in `ignored` are not properties."""
+    default `:START_ID` and `:END_ID`); keys in `ignored` are not properties."""
 
     def __init__(self, path: Path, kind: str, columns: tuple[tuple[str, str], ...], *, node: bool,
                  ends: tuple[str, str] = (":START_ID", ":END_ID"), ignored: frozenset[str] = frozenset(),
@@ -126,12 +126,6 @@ class CsvFile:
         self._file.write(",".join(header) + "\n")
         self._file.flush()
         self._raw = self._file.buffer
-
-    def write(self, row: dict[str, Any], ends: tuple[str, str] | None = None) -> None:
-        """Write a node's properties, or (with `ends`, its start and end uids) a relationship's."""
-        if ends is not None:
-            row = {**row, self.ends[0]: ends[0], self.ends[1]: ends[1]}
-        self.append(row)
 
     def append(self, row: dict[str, Any]) -> None:
         """Take a row whose keys are columns (or, in a relationship file, its ends or ignored keys)."""
@@ -209,18 +203,6 @@ def _column(values: list, kind: str, column: str) -> pa.Array:
     if kind == DOUBLE and array.null_count < len(array) and not pc.all(pc.is_finite(array)).as_py():
         return pa.array([None if v is None else _double(v) for v in values], type=pa.string())
     return array
-
-
-def _field(value: Any, kind: str, column: str) -> str:
-    """One value as the CSV field the files hold (the writer does this column-wise; kept for the
-    checks of what a field looks like)."""
-    if value is None:
-        return ""
-    if type(value) is not _PYTHON_TYPES[kind]:
-        raise _TypeMismatch(column, value, kind)
-    if kind == STRING:
-        return '"' + value.replace('"', '""') + '"'
-    return str(value) if kind == LONG else _double(value)
 
 
 class ImportFilesSink:

@@ -7,7 +7,7 @@ import pytest
 from mlprov.core.errors import BadInputError
 from mlprov.loader import graph_rows, mlmd
 from mlprov.loader.graph_stream import GraphStream
-from mlprov.loader.import_files_sink import NODE_COLUMNS, CsvFile, ImportFilesSink, _field
+from mlprov.loader.import_files_sink import NODE_COLUMNS, CsvFile, ImportFilesSink, _TypeMismatch
 from mlprov.loader.operators import default_map
 from mlprov.loader.sinks import fill
 from tests.helpers import store
@@ -22,24 +22,36 @@ def write_files(path, folder, source_node):
         opened.close()
 
 
-def test_strings_are_quoted_with_doubled_quotes_and_none_is_an_empty_field():
-    assert _field('say "hi", then\nleave', "string", "name") == '"say ""hi"", then\nleave"'
-    assert _field("", "string", "name") == '""'
-    assert _field(None, "string", "name") == ""
-    assert _field(7, "long", "mlmd_id") == "7"
-    assert _field(0.1, "double", "cost_s") == "0.1"
-    assert [_field(v, "double", "x") for v in (math.nan, math.inf, -math.inf)] == ["NaN", "Infinity", "-Infinity"]
+def written(tmp_path, rows, kind="Execution"):
+    """The text a CsvFile of `kind` writes for `rows`, after its header line."""
+    csv = CsvFile(tmp_path / f"{kind}.csv", kind, NODE_COLUMNS[kind], node=True)
+    for row in rows:
+        csv.append(row)
+    csv.close()
+    return (tmp_path / f"{kind}.csv").read_text().split("\n", 1)[1]
 
 
-@pytest.mark.parametrize("value, kind", [(True, "long"), (3, "double"), (3, "string"), ("3", "long")])
-def test_a_value_of_another_type_is_refused_not_converted(value, kind):
-    with pytest.raises(Exception):
-        _field(value, kind, "column")
+def test_strings_are_quoted_with_doubled_quotes_and_none_is_an_empty_field(tmp_path):
+    names = [name for name, _ in NODE_COLUMNS["Execution"]]
+    text = written(tmp_path, [{"uid": "s:e:1", "name": 'say "hi", then\nleave', "mlmd_id": 7, "cost_s": 0.1},
+                              {"uid": "s:e:2", "name": "", "mlmd_id": None, "cost_s": None}])
+    first, second = text.split('\n"s:e:2"')
+    assert '"say ""hi"", then\nleave"' in first and ",7," in first and ",0.1" in first
+    second = ('"s:e:2"' + second).rstrip("\n").split(",")
+    assert second[names.index("name")] == '""'  # an empty string is quoted: it is not an absent value
+    assert second[names.index("mlmd_id")] == "" and second[names.index("cost_s")] == ""
+
+
+@pytest.mark.parametrize("value, column", [(True, "mlmd_id"), (3, "cost_s"), (3, "name"), ("3", "mlmd_id")])
+def test_a_value_of_another_type_is_refused_not_converted(tmp_path, value, column):
+    with pytest.raises(_TypeMismatch) as refused:
+        written(tmp_path, [{"uid": "s:e:1", column: value}])
+    assert (refused.value.column, refused.value.value, refused.value.kind) == (column, value, "Execution")
 
 
 def test_headers_type_every_column_and_name_the_id(tmp_path):
     csv = CsvFile(tmp_path / "artifact.csv", "Artifact", NODE_COLUMNS["Artifact"], node=True)
-    csv.write({"uid": "s:a:1", "props": '{"a": "x,\\"y\\""}', "span": 3, "drift_score": None})
+    csv.append({"uid": "s:a:1", "props": '{"a": "x,\\"y\\""}', "span": 3, "drift_score": None})
     csv.close()
     header, line = (tmp_path / "artifact.csv").read_text().splitlines()
     assert header.startswith("uid:ID,source:string,mlmd_id:long,") and "drift_score:double" in header
@@ -72,7 +84,7 @@ def test_rows_are_written_a_batch_at_a_time_in_order_and_non_finite_doubles_as_j
     csv = CsvFile(tmp_path / "execution.csv", "Execution", NODE_COLUMNS["Execution"], node=True)
     costs = [math.nan, math.inf, -math.inf, 0.1, None, 2.5, 1e20]
     for i, cost in enumerate(costs):
-        csv.write({"uid": f"s:e:{i}", "cost_s": cost, "name": "" if i == 0 else None})
+        csv.append({"uid": f"s:e:{i}", "cost_s": cost, "name": "" if i == 0 else None})
     csv.close()
     lines = (tmp_path / "execution.csv").read_text().splitlines()[1:]
     assert len(lines) == csv.rows == len(costs)
