@@ -52,12 +52,16 @@ CALL (g) {
   ORDER BY e.mlmd_id
   WITH collect({category: coalesce(e.category, 'other'), full: e.cost_s, share: e.cost_s / e.holders,
                 first: CASE WHEN e.first_holder = g.uid THEN e.cost_s ELSE 0.0 END}) AS members
-  WITH members, apoc.coll.sort(apoc.coll.toSet([m IN members | m.category])) AS categories
+  // Grouped by category in one pass (in the same order), each category's members are summed
+  // alone: the same sums as over all members with the others counted as 0.0, but each member is
+  // added once per mode instead of once per category and mode.
+  WITH members, apoc.map.groupByMulti(members, 'category') AS by_category
+  WITH members, by_category, apoc.coll.sort(keys(by_category)) AS categories
   SET g.cost_full_s = reduce(total = 0.0, m IN members | total + m.full),
       g.cost_amortized_s = reduce(total = 0.0, m IN members | total + m.share),
       g.cost_first_use_s = reduce(total = 0.0, m IN members | total + m.first),
       g.category_names = categories,
-      g.category_full_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.full ELSE 0.0 END)],
-      g.category_amortized_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.share ELSE 0.0 END)],
-      g.category_first_use_s = [c IN categories | reduce(total = 0.0, m IN members | total + CASE WHEN m.category = c THEN m.first ELSE 0.0 END)]
+      g.category_full_s = [c IN categories | reduce(total = 0.0, m IN by_category[c] | total + m.full)],
+      g.category_amortized_s = [c IN categories | reduce(total = 0.0, m IN by_category[c] | total + m.share)],
+      g.category_first_use_s = [c IN categories | reduce(total = 0.0, m IN by_category[c] | total + m.first)]
 } IN TRANSACTIONS OF 5000 ROWS
