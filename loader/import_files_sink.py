@@ -114,7 +114,6 @@ class CsvFile:
         self._allowed = self.names | ignored
         if not node:
             header = [":START_ID", ":END_ID", *header]
-            self.ends = ends
             self._keys = ((ends[0], STRING), (ends[1], STRING), *columns)
             self._allowed |= set(ends)
         self._pending: list[dict] = []
