@@ -29,24 +29,37 @@ CALL (targets) {
   UNWIND [pair IN pairs | pair[0]] + [pair IN pairs WHERE pair[1] IS NOT NULL | pair[1]] AS n
   WITH pairs, collect(DISTINCT n) AS needed
   UNWIND needed AS n
-  MATCH (n)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
+  // One walk of the graphlet's CONTAINS links, each member's properties read once, and one of its
+  // Trainer's inputs; the fingerprint's lists are then taken from those two lists.
+  WITH pairs, n, COLLECT {
+         MATCH (n)-[c:CONTAINS]->(x)
+         WITH c.role AS role, x, x:Artifact AS artifact
+         WITH role, x, CASE WHEN artifact THEN x.type END AS type, CASE WHEN NOT artifact THEN x.operator END AS operator
+         RETURN [role, type, operator,
+                 CASE WHEN type IN ['Schema', 'HyperParameters'] THEN x.mlmd_id END,
+                 CASE WHEN operator = 'Transform' THEN coalesce(x.module_path, x.module_file) END,
+                 CASE WHEN role = 'trainer' THEN x END] AS member } AS members
+  UNWIND [m IN members WHERE m[0] = 'trainer' | m[5]] AS t
+  WITH pairs, n, t, members,
+       COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples'
+                 RETURN [x.mlmd_id, x.span] AS example } AS examples
   WITH pairs, n, {
-    examples: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' RETURN DISTINCT x.mlmd_id AS example_id ORDER BY example_id },
-    spans: COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' AND x.span IS NOT NULL RETURN DISTINCT x.span AS span ORDER BY span },
+    examples: COLLECT { UNWIND examples AS x RETURN DISTINCT x[0] AS example_id ORDER BY example_id },
+    spans: COLLECT { UNWIND examples AS x WITH x WHERE x[1] IS NOT NULL RETURN DISTINCT x[1] AS span ORDER BY span },
     trainer_code: coalesce(t.module_path, t.module_file),
-    schemas: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'Schema' RETURN x.mlmd_id AS schema_id ORDER BY schema_id },
-    hyperparameters: COLLECT { MATCH (n)-[:CONTAINS]->(x:Artifact) WHERE x.type = 'HyperParameters' RETURN x.mlmd_id AS hyperparameters_id ORDER BY hyperparameters_id },
-    transform_code: COLLECT { MATCH (n)-[:CONTAINS]->(x:Execution) WHERE x.operator = 'Transform' AND coalesce(x.module_path, x.module_file) IS NOT NULL
-                              RETURN DISTINCT coalesce(x.module_path, x.module_file) AS code ORDER BY code },
-    operators: COLLECT { MATCH (n)-[c:CONTAINS]->(x:Execution) WHERE c.role IN ['upstream', 'trainer'] RETURN DISTINCT x.operator AS op ORDER BY op }
+    schemas: COLLECT { UNWIND members AS m WITH m WHERE m[1] = 'Schema' RETURN m[3] AS schema_id ORDER BY schema_id },
+    hyperparameters: COLLECT { UNWIND members AS m WITH m WHERE m[1] = 'HyperParameters' RETURN m[3] AS hyperparameters_id ORDER BY hyperparameters_id },
+    transform_code: COLLECT { UNWIND members AS m WITH m WHERE m[4] IS NOT NULL RETURN DISTINCT m[4] AS code ORDER BY code },
+    operators: COLLECT { UNWIND members AS m WITH m WHERE m[0] IN ['upstream', 'trainer'] RETURN DISTINCT m[2] AS op ORDER BY op },
+    upstream: size([m IN members WHERE m[0] = 'upstream']),
+    downstream: size([m IN members WHERE m[0] = 'downstream'])
   } AS fingerprint
   WITH pairs, apoc.map.fromPairs(collect([n.uid, fingerprint])) AS fingerprints
   UNWIND pairs AS pair
   WITH pair[0] AS g, fingerprints[pair[0].uid] AS after,
        CASE WHEN pair[1] IS NULL THEN null ELSE fingerprints[pair[1].uid] END AS before
   SET g.input_examples = after.examples, g.input_spans = after.spans,
-      g.upstream_executions = COUNT { (g)-[:CONTAINS {role: 'upstream'}]->() },
-      g.downstream_executions = COUNT { (g)-[:CONTAINS {role: 'downstream'}]->() },
+      g.upstream_executions = after.upstream, g.downstream_executions = after.downstream,
       g.new_data = CASE WHEN before IS NULL THEN null
                         WHEN size(after.spans) > 0 AND size(before.spans) > 0 THEN any(s IN after.spans WHERE NOT s IN before.spans)
                         ELSE any(x IN after.examples WHERE NOT x IN before.examples) END,

@@ -11,7 +11,9 @@ WHERE x.source = $source AND x.type = 'Examples'
 MATCH (x)-[r:INPUT]->(t:Execution)<-[:CONTAINS {role: 'trainer'}]-(g:Graphlet)
 WHERE r.event_type = 'INPUT'
 WITH DISTINCT g, t
-WITH g, COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples' AND x.span IS NOT NULL RETURN DISTINCT x.span AS span ORDER BY span } AS spans
+WITH g, COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples'
+                 RETURN [x.mlmd_id, x.span] AS example } AS examples
+WITH g, COLLECT { UNWIND examples AS x WITH x WHERE x[1] IS NOT NULL RETURN DISTINCT x[1] AS span ORDER BY span } AS spans
 WHERE spans <> coalesce(g.input_spans, [])
 OPTIONAL MATCH (g)-[:NEXT]->(next:Graphlet)
 RETURN g.uid AS graphlet, next.uid AS next
