@@ -42,8 +42,7 @@ CALL () {
   WITH DISTINCT newest
   MATCH chain = (newest)-[:WARM_STARTS_FROM]->{0,}(oldest:Graphlet)
   WHERE NOT EXISTS { (oldest)-[:WARM_STARTS_FROM]->() }
-  WITH newest, max(length(chain)) + 1 AS chain_length
-  RETURN newest, chain_length
+  RETURN newest, max(length(chain)) + 1 AS chain_length
 }
 RETURN chain_length, count(*) AS chains, count(DISTINCT [newest.source, newest.pipeline]) AS pipelines
 ORDER BY chain_length
