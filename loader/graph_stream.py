@@ -16,7 +16,7 @@ executions come before them as always.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from mlprov.loader import graph_rows, mlmd
@@ -77,6 +77,19 @@ class Selection:
                 + len(self.attributions) + len(self.associations))
 
 
+# Each reading's label: the MLMD table it counts (None: events, counted by direction) and the
+# Selection field that chooses its rows (None: parent contexts, chosen by their ends).
+READING_TABLES: dict[str, tuple[str | None, str | None]] = {
+    "contexts": ("Context", "contexts"),
+    "artifacts": ("Artifact", "artifacts"),
+    "executions": ("Execution", "executions"),
+    "events": (None, "events"),
+    "attributions": ("Attribution", "attributions"),
+    "associations": ("Association", "associations"),
+    "parent contexts": ("ParentContext", None),
+}
+
+
 @dataclass
 class Reading:
     """The rows that one pass over one MLMD table gives, and how many to expect (for progress;
@@ -103,31 +116,35 @@ class GraphStream:
         for reading in self.readings():
             yield from reading.rows
 
-    def readings(self) -> Iterator[Reading]:
-        """One Reading per MLMD table, in load order; each expected count is taken when its
-        reading starts. Read each reading's rows before asking for the next."""
+    def readings(self, only: Collection[str] | None = None) -> Iterator[Reading]:
+        """One Reading per MLMD table, in load order (only those labelled in `only`, when given);
+        each expected count is taken when its reading starts. Read each reading's rows before
+        asking for the next. Executions need the contexts read first, in this stream or not at all."""
         if self._started:
             raise RuntimeError(f"the graph stream of {self.store.identity.location} was already read")
         self._started = True
         store, source, chosen = self.store, self.source, self.selection
-        yield Reading("contexts", self._expected("Context", "contexts"), self._contexts())
-        yield Reading("artifacts", self._expected("Artifact", "artifacts"),
-                      ((ARTIFACTS, graph_rows.artifact_row(source, row))
-                       for row in mlmd.artifacts(store, chosen and chosen.artifacts)))
-        yield Reading("executions", self._expected("Execution", "executions"), self._executions())
-        yield Reading("events", self._expected(None, "events"), self._events())
-        yield Reading("attributions", self._expected("Attribution", "attributions"),
-                      ((ATTRIBUTIONS, graph_rows.link_row(source, "a", row))
-                       for row in mlmd.attributions(store, chosen and chosen.attributions)))
-        yield Reading("associations", self._expected("Association", "associations"),
-                      ((ASSOCIATIONS, graph_rows.link_row(source, "e", row))
-                       for row in mlmd.associations(store, chosen and chosen.associations)))
-        yield Reading("parent contexts", self._expected("ParentContext", None),
-                      ((PARENT_CONTEXTS, graph_rows.parent_row(source, row))
-                       for row in mlmd.parent_contexts(store, chosen and chosen.parent_links_of)))
+        rows: dict[str, Callable[[], Iterator[tuple[Part, dict]]]] = {
+            "contexts": self._contexts,
+            "artifacts": lambda: ((ARTIFACTS, graph_rows.artifact_row(source, row))
+                                  for row in mlmd.artifacts(store, chosen and chosen.artifacts)),
+            "executions": self._executions,
+            "events": self._events,
+            "attributions": lambda: ((ATTRIBUTIONS, graph_rows.link_row(source, "a", row))
+                                     for row in mlmd.attributions(store, chosen and chosen.attributions)),
+            "associations": lambda: ((ASSOCIATIONS, graph_rows.link_row(source, "e", row))
+                                     for row in mlmd.associations(store, chosen and chosen.associations)),
+            "parent contexts": lambda: ((PARENT_CONTEXTS, graph_rows.parent_row(source, row))
+                                        for row in mlmd.parent_contexts(store, chosen and chosen.parent_links_of)),
+        }
+        for label, read in rows.items():
+            if only is None or label in only:
+                yield Reading(label, self.expected(label), read())
 
-    def _expected(self, table: str | None, chosen: str | None) -> int:
-        """Rows to expect, for progress: the table's (events: of a direction), or the chosen ids'."""
+    def expected(self, label: str) -> int:
+        """Rows to expect of the reading `label`, for progress: its table's (events: those of a
+        direction), or the chosen ids'."""
+        table, chosen = READING_TABLES[label]
         if self.selection is not None:
             return len(getattr(self.selection, chosen)) if chosen else 0
         if table is None:

@@ -174,6 +174,13 @@ class CsvFile:
         names = [name for name, _ in self.columns]
         return names if self.node else [":START_ID", ":END_ID", *names]
 
+    def __getstate__(self) -> dict:
+        """A closed file as another process sees it (bulk_load's workers hand theirs back): what it
+        holds and how to import it, without the open handle or the writer."""
+        if not self._file.closed:
+            raise RuntimeError(f"{self.path} is still open")
+        return {**self.__dict__, "_file": None, "_raw": None, "_writer": None, "_writing": None, "_pending": []}
+
     def close(self, *, flush: bool = True) -> None:
         """Write what is held back (unless `flush` is false: a failed write drops it) and close."""
         try:
@@ -207,12 +214,13 @@ def _column(values: list, kind: str, column: str) -> pa.Array:
 class ImportFilesSink:
     """Writes one store's graph stream as import files in `folder`, one per label and relationship
     type, after its Source node (`source_node`, marked `loading` as `load.source_begin` marks it:
-    the caller marks it `loaded` once the database holds the rest, as the online loader does).
+    the caller marks it `loaded` once the database holds the rest, as the online loader does; None
+    when another sink writes part of the same stream, and the Source node, in another folder).
 
     The files are for `neo4j-admin database import full`, which builds a whole database at once:
     this sink takes a whole store, never a delta."""
 
-    def __init__(self, folder: Path, store_location: str, source_node: dict):
+    def __init__(self, folder: Path, store_location: str, source_node: dict | None):
         self.store_location = store_location
         folder.mkdir(parents=True)
         self.files: list[CsvFile] = []
@@ -228,7 +236,8 @@ class ImportFilesSink:
                 kind: self._open(folder, kind, columns, node=False, ends=ends[kind],
                                  ignored=frozenset({"node"}) if kind == "IN_PIPELINE" else frozenset())
                 for kind, columns in RELATIONSHIP_COLUMNS.items()}
-            self._nodes["Source"].append(source_node)
+            if source_node is not None:
+                self._nodes["Source"].append(source_node)
         except BaseException:
             self.close()
             raise

@@ -9,6 +9,7 @@ sink with a progress line per MLMD table and counts what the Source node records
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,11 +34,20 @@ class Written:
     skipped: dict[str, int]
 
 
-def fill(sink: GraphSink, stream: GraphStream, *, quiet: bool = False) -> Written:
-    """Write every row of `stream` into `sink`, then finish it."""
+class Meter(Protocol):
+    def advance(self, n: int = 1) -> None: ...
+    def close(self) -> None: ...
+
+
+def fill(sink: GraphSink, stream: GraphStream, *, quiet: bool = False, only: Collection[str] | None = None,
+         meter: Callable[[str, int], Meter] | None = None) -> Written:
+    """Write every row of `stream` (of its readings labelled in `only`, when given) into `sink`, then
+    finish it. Each reading's rows are counted on a progress line, or on what `meter(label,
+    expected rows)` returns."""
     counted: Counter = Counter()
-    for reading in stream.readings():
-        progress = Progress(f"  {reading.label}", reading.expected, quiet=quiet)
+    for reading in stream.readings(only):
+        progress = (meter(reading.label, reading.expected) if meter is not None
+                    else Progress(f"  {reading.label}", reading.expected, quiet=quiet))
         for part, row in reading.rows:
             sink.write(part, row)
             if part.counts_as is not None:

@@ -2,7 +2,7 @@
 
 Each store's graph stream (the online loader's, so the graph is the same) goes into the
 bulk-import-files sink, in a temporary folder under the server's `import/`, while the local
-server stops; then
+server stops: two worker processes write it, each a share of its readings (`WORKER_READINGS`); then
 `neo4j-admin database import full` builds the database from the files, the server starts again,
 the schema is applied and its indexes populated, and each Source is marked `loaded`.
 
@@ -10,8 +10,8 @@ Only for the local server's empty database: the importer replaces the whole data
 importing, the empty database's folders are moved aside, so that an import that fails (the
 importer leaves a half-written store behind) is undone by moving them back.
 
-A bulk load killed outright (rules §13) cannot undo anything itself: its importer dies with it
-(the kernel kills it when its parent dies), and the next bulk load undoes the rest before it
+A bulk load killed outright (rules §13) cannot undo anything itself: its file writers and its
+importer die with it (the kernel kills them when their parent dies), and the next bulk load undoes the rest before it
 starts: from the notes the dead one left in its folder under `import/` (its owner, the importer's
 process, the database folders it moved aside) it kills an importer still running, puts the database
 folders back, removes the folder and starts the server the dead one stopped. A database that holds
@@ -24,15 +24,18 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import multiprocessing
 import os
 import re
+import resource
 import signal
 import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,13 +45,14 @@ import psutil
 from mlprov.core import queries, workers
 from mlprov.core.connection import open_driver
 from mlprov.core.errors import BadInputError, MlprovError
+from mlprov.core.progress import Board
 from mlprov.loader import mlmd
-from mlprov.loader.graph_stream import GraphStream
+from mlprov.loader.graph_stream import READING_TABLES, GraphStream
 from mlprov.loader.import_files_sink import CsvFile, ImportFilesSink
 from mlprov.loader.load import LoadResult, apply_schema, finish_source
-from mlprov.loader.store_state import read_state
+from mlprov.loader.store_state import read_state, read_watermarks
 from mlprov.loader.operators import OperatorMap, default_map
-from mlprov.loader.sinks import fill
+from mlprov.loader.sinks import Written, fill
 from mlprov.server.distribution import require_tool
 from mlprov.server.local import LocalServer
 
@@ -157,7 +161,10 @@ def recover_abandoned(server: LocalServer) -> list[Path]:
         _put_back([(original, kept) for original, kept in moved if kept.exists()])
         shutil.rmtree(folder, ignore_errors=True)
         undone.append(folder)
-    if undone and not server.is_running():
+    if undone:
+        # The dead load stopped the server, or was stopping it (the stop runs beside the file
+        # writing) or had not begun to: let any shutdown end, then start it.
+        server.stop()
         server.start()
     return undone
 
@@ -207,7 +214,27 @@ def _source_names(locations: list[str | Path], source_name: str | None) -> list[
     return list(names)
 
 
+# The readings of a store's graph stream, split between two worker processes (each with its own
+# read transaction, checked to see the parent's rows, and its own file writer): on two cores the
+# files take about 60% of the time one process takes. At L the events alone take as long as the
+# artifacts and executions, so the links are split to even the two out.
+WORKER_READINGS = (("contexts", "artifacts", "executions", "associations"),
+                   ("events", "attributions", "parent contexts"))
+_SLOTS = {label: slot for slot, label in enumerate(READING_TABLES)}
+# SQLite's message when a writer waiting to commit keeps a new reader out (the parent's read
+# transaction keeps the writer waiting in turn): the parent then reads alone.
+_LOCKED = "database is locked"
+_COUNT_EVERY = 4096  # rows a worker counts before it publishes them
+
+
+class _SnapshotMoved(Exception):
+    """A worker's read transaction cannot see the rows the parent's sees."""
+
+
 def _write_files(location: str | Path, source: str, folder: Path, operators: OperatorMap, quiet: bool) -> _StoreFiles:
+    """Write one store's import files, from the rows its read transaction here sees: by two worker
+    processes whose own transactions see the same rows (the same watermarks), else (a writer
+    committed in between) by this process alone."""
     started = time.monotonic()
     store = mlmd.open_store(location)
     where = store.identity.location
@@ -215,17 +242,121 @@ def _write_files(location: str | Path, source: str, folder: Path, operators: Ope
         if not quiet:
             log.info("writing %s as source %r (MLMD schema %d) for the import", where, source, store.schema_version)
         # The same Source facts as the online loader's, so a bulk-loaded source can be synced.
-        source_node = {"name": source, **read_state(store).facts(), "status": "loading"}
-        sink = ImportFilesSink(folder, where, source_node)
+        state = read_state(store)
+        source_node = {"name": source, **state.facts(), "status": "loading"}
         try:
-            written = fill(sink, GraphStream(store, source, operators), quiet=quiet)
-        finally:
-            sink.close()
+            written, files = _write_in_workers(location, source, folder, operators, source_node,
+                                               state.watermarks.to_json(), quiet)
+        except _SnapshotMoved as moved:
+            log.warning("%s: %s; writing its import files in one process", where, moved)
+            shutil.rmtree(folder, ignore_errors=True)
+            sink = ImportFilesSink(folder, where, source_node)
+            try:
+                written = fill(sink, GraphStream(store, source, operators), quiet=quiet)
+            finally:
+                sink.close()
+            files = sink.files
     finally:
         store.close()
     result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
                         time.monotonic() - started)
-    return _StoreFiles(result, sink.files)
+    return _StoreFiles(result, files)
+
+
+def _write_in_workers(location: str | Path, source: str, folder: Path, operators: OperatorMap, source_node: dict,
+                      watermarks: str, quiet: bool) -> tuple[Written, list[CsvFile]]:
+    """Each worker writes its readings' files in its own folder under `folder`; progress is drawn
+    here from the counts they share."""
+    context = multiprocessing.get_context("spawn")
+    slots = len(READING_TABLES)
+    expected, done, ended = (context.RawArray("q", [-1] * slots), context.RawArray("q", slots),
+                             context.RawArray("d", slots))
+    board = Board(quiet=quiet)
+    reported: set[int] = set()
+
+    def draw() -> None:
+        for slot in range(slots):
+            if ended[slot] and slot not in reported:
+                reported.add(slot)
+                board.ended(list(READING_TABLES)[slot], done[slot], expected[slot], ended[slot])
+        board.show([(label, done[slot], expected[slot]) for label, slot in _SLOTS.items()
+                    if expected[slot] >= 0 and slot not in reported])
+
+    with ProcessPoolExecutor(max_workers=len(WORKER_READINGS), mp_context=context, initializer=_worker_started,
+                             initargs=(os.getpid(), expected, done, ended)) as pool:
+        futures = [pool.submit(_write_readings, location, source, folder / f"part-{i}", operators, labels,
+                               source_node if i == 0 else None, watermarks)
+                   for i, labels in enumerate(WORKER_READINGS)]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+            draw()
+            if any(f.done() and f.exception() is not None for f in futures):
+                for future in futures:
+                    future.cancel()
+                break
+        parts = [future.result() for future in futures]
+    draw()
+    skipped = Counter()
+    for written, _, _ in parts:
+        skipped.update(written.skipped)
+    total = Written(sum(w.nodes for w, _, _ in parts), sum(w.relationships for w, _, _ in parts),
+                    dict(sorted(skipped.items())))
+    log.info("import files written by %d workers (peak RSS %s MB)", len(parts),
+             ", ".join(f"{rss:.0f}" for _, _, rss in parts))
+    return total, [f for _, files, _ in parts for f in files]
+
+
+_shared: dict = {}  # in a worker: the progress counts the parent draws
+
+
+def _worker_started(parent: int, expected, done, ended) -> None:
+    _die_with_parent(parent)()
+    _shared.update(expected=expected, done=done, ended=ended)
+
+
+class _SharedMeter:
+    """A reading's progress in a worker, counted in the arrays the parent reads."""
+
+    def __init__(self, label: str, expected: int):
+        self.slot = _SLOTS[label]
+        self.pending = 0
+        self.started = time.monotonic()
+        _shared["expected"][self.slot] = expected
+
+    def advance(self, n: int = 1) -> None:
+        self.pending += n
+        if self.pending >= _COUNT_EVERY:
+            _shared["done"][self.slot] += self.pending
+            self.pending = 0
+
+    def close(self) -> None:
+        _shared["done"][self.slot] += self.pending
+        self.pending = 0
+        _shared["ended"][self.slot] = max(time.monotonic() - self.started, 1e-6)
+
+
+def _write_readings(location: str | Path, source: str, folder: Path, operators: OperatorMap, labels: tuple[str, ...],
+                    source_node: dict | None, watermarks: str) -> tuple[Written, list[CsvFile], float]:
+    """In a worker: the files of the readings `labels`, from a read transaction that must see the
+    rows whose `watermarks` the parent read, and the worker's peak RSS in MB."""
+    try:
+        store = mlmd.open_store(location)
+    except BadInputError as exc:
+        if _LOCKED in str(exc):
+            raise _SnapshotMoved("a writer waiting to commit kept a second reader out") from None
+        raise
+    try:
+        if read_watermarks(store).to_json() != watermarks:
+            raise _SnapshotMoved("the store changed while it was being opened for the import")
+        sink = ImportFilesSink(folder, store.identity.location, source_node)
+        try:
+            written = fill(sink, GraphStream(store, source, operators), only=labels, meter=_SharedMeter)
+        finally:
+            sink.close()
+    finally:
+        store.close()
+    return written, sink.files, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _import(server: LocalServer, database: str, written: list[_StoreFiles], folder: Path) -> None:

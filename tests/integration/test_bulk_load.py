@@ -190,10 +190,21 @@ def empty_bulk(tmp_path, shared_distribution, free_port):
     yield from user_server(tmp_path / "mlprov-home", shared_distribution, free_port)
 
 
-def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empty_bulk, tmp_path):
-    """kill -9 of `mlprov load --bulk` while neo4j-admin imports (rules §13): the importer dies with
-    it, and the next `load --bulk` removes what the dead one left in import/, puts the database back,
-    starts the server the dead one stopped, and loads."""
+def is_importer(process) -> bool:
+    return "import" in process.cmdline() and "full" in process.cmdline()
+
+
+def is_file_writer(process) -> bool:
+    """A worker process writing import files (multiprocessing's spawned child)."""
+    return any("multiprocessing" in part for part in process.cmdline())
+
+
+@pytest.mark.parametrize("child", [is_importer, is_file_writer], ids=["during-the-import", "while-writing-files"])
+def test_a_bulk_load_killed_outright_is_undone_and_the_rerun_works(empty_bulk, tmp_path, child):
+    """kill -9 of `mlprov load --bulk` while its workers write the import files, or while neo4j-admin
+    imports (rules §13): those children die with it, and the next `load --bulk` removes what the
+    dead one left in import/, puts the database back, starts the server if the dead one stopped it,
+    and loads."""
     import signal
     import time
 
@@ -204,21 +215,28 @@ def test_a_bulk_load_killed_during_the_import_is_undone_and_the_rerun_works(empt
     command = [sys.executable, "-m", "mlprov", "load", "--bulk", str(corpus)]
     loading = subprocess.Popen(command, env=empty_bulk.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    importer = None
-    while importer is None:
-        assert loading.poll() is None, f"the bulk load ended before its importer was seen: {loading.communicate()}"
-        assert time.monotonic() < deadline, "the importer never started"
-        importer = next((p for p in psutil.Process(loading.pid).children(recursive=True)
-                         if "import" in p.cmdline() and "full" in p.cmdline()), None)
-        time.sleep(0.05)
+    seen: list = []
+    while not seen:
+        assert loading.poll() is None, f"the bulk load ended before {child.__name__} saw a child: {loading.communicate()}"
+        assert time.monotonic() < deadline, f"no child for which {child.__name__} holds ever started"
+        try:
+            seen = [p for p in psutil.Process(loading.pid).children(recursive=True) if child(p)]
+        except psutil.NoSuchProcess:  # a child that ended while it was looked at
+            seen = []
+        time.sleep(0.02)
     os.kill(loading.pid, signal.SIGKILL)
     loading.communicate(timeout=60)
-    # The importer dies with the bulk load that started it.
-    importer.wait(timeout=30)
-    assert not importer.is_running()
+    # The children die with the bulk load that started them.
+    for process in seen:
+        try:
+            process.wait(timeout=30)
+        except psutil.NoSuchProcess:
+            pass
+        assert not process.is_running()
     left = list(server.layout.import_dir.glob("mlprov-bulk-*"))
     assert left, "the killed bulk load left no folder in import/ (it was killed too late?)"
-    assert not server.is_running(), "the killed bulk load had not stopped the server yet"
+    if child is is_importer:
+        assert not server.is_running(), "the killed bulk load had not stopped the server yet"
 
     rerun = subprocess.run(command, env=empty_bulk.env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
