@@ -20,6 +20,7 @@ Two modes, one table of queries each:
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
 import neo4j
@@ -86,6 +87,12 @@ _UPSERT_ROWS: dict[Part, Callable[[dict], dict]] = {
 
 
 class Neo4jBatchSink:
+    """Batches go out one at a time, in order, from a thread beside the reader: while the server
+    writes one batch, the next is read and built (the server's wait and the reader's work overlap
+    on two cores). At most one batch is in flight; the failure of one is raised by the next `write`,
+    `finish` or `close`, and `close` returns only once nothing is in flight, so a caller that
+    cleans up after a failure never races a batch still being written."""
+
     def __init__(self, driver: neo4j.Driver, database: str, batch_size: int, mode: str = "load"):
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -96,6 +103,8 @@ class Neo4jBatchSink:
         self._queries = LOAD_QUERIES if mode == "load" else UPSERT_QUERIES
         self._order = PARTS if mode == "load" else PARTS + DELETIONS
         self._batches: dict[Part, list[dict]] = {part: [] for part in self._order}
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-batches")
+        self._in_flight: Future | None = None
 
     def write(self, part: Part, row: dict) -> None:
         if part not in self._queries:
@@ -108,11 +117,28 @@ class Neo4jBatchSink:
             self._send_up_to(part)
 
     def finish(self) -> None:
+        """Send every batch still waiting and return once the server has written them all."""
         self._send_up_to(self._order[-1])
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the batch in flight (raising its failure) and stop the sending thread; batches
+        not yet sent are dropped (`finish` sends them)."""
+        try:
+            self._wait()
+        finally:
+            self._sender.shutdown(wait=True)
+
+    def _wait(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.result()
 
     def _send_up_to(self, last: Part) -> None:
         """Send the waiting batch of `last` and, first, those of the parts before it."""
         for part in self._order[:self._order.index(last) + 1]:
             if self._batches[part]:
-                queries.execute(self.driver, self.database, self._queries[part], rows=self._batches[part])
-                self._batches[part] = []
+                rows, self._batches[part] = self._batches[part], []
+                self._wait()
+                self._in_flight = self._sender.submit(queries.execute, self.driver, self.database,
+                                                      self._queries[part], rows=rows)

@@ -24,6 +24,10 @@ class GraphSink(Protocol):
     def finish(self) -> None:
         """The stream is complete: write whatever is still held back."""
 
+    def close(self) -> None:
+        """Release what the sink holds, waiting for any write in progress; rows not yet written
+        are dropped. Harmless after `finish`."""
+
 
 @dataclass(frozen=True)
 class Written:
@@ -45,14 +49,23 @@ def fill(sink: GraphSink, stream: GraphStream, *, quiet: bool = False, only: Col
     finish it. Each reading's rows are counted on a progress line, or on what `meter(label,
     expected rows)` returns."""
     counted: Counter = Counter()
-    for reading in stream.readings(only):
-        progress = (meter(reading.label, reading.expected) if meter is not None
-                    else Progress(f"  {reading.label}", reading.expected, quiet=quiet))
-        for part, row in reading.rows:
-            sink.write(part, row)
-            if part.counts_as is not None:
-                counted[part.counts_as] += 1
-                progress.advance()
-        progress.close()
-    sink.finish()
+    try:
+        for reading in stream.readings(only):
+            progress = (meter(reading.label, reading.expected) if meter is not None
+                        else Progress(f"  {reading.label}", reading.expected, quiet=quiet))
+            for part, row in reading.rows:
+                sink.write(part, row)
+                if part.counts_as is not None:
+                    counted[part.counts_as] += 1
+                    progress.advance()
+            progress.close()
+        sink.finish()
+    except BaseException:
+        # Nothing may still be writing when the caller handles the failure (a load removes what
+        # it wrote); a write's own failure was raised already, or is beside the point now.
+        try:
+            sink.close()
+        except Exception:
+            pass
+        raise
     return Written(counted["nodes"], counted["relationships"], stream.skipped)
