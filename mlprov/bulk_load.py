@@ -220,7 +220,7 @@ def _source_names(locations: list[str | Path], source_name: str | None) -> list[
 # artifacts and executions, so the links are split to even the two out.
 WORKER_READINGS = (("contexts", "artifacts", "executions", "associations"),
                    ("events", "attributions", "parent contexts"))
-_SLOTS = {label: slot for slot, label in enumerate(READING_TABLES)}
+_LABELS = tuple(READING_TABLES)  # a reading's slot in the progress counts is its index here
 # SQLite's message when a writer waiting to commit keeps a new reader out (the parent's read
 # transaction keeps the writer waiting in turn): the parent then reads alone.
 _LOCKED = "database is locked"
@@ -250,12 +250,7 @@ def _write_files(location: str | Path, source: str, folder: Path, operators: Ope
         except _SnapshotMoved as moved:
             log.warning("%s: %s; writing its import files in one process", where, moved)
             shutil.rmtree(folder, ignore_errors=True)
-            sink = ImportFilesSink(folder, where, source_node)
-            try:
-                written = fill(sink, GraphStream(store, source, operators), quiet=quiet)
-            finally:
-                sink.close()
-            files = sink.files
+            written, files = _write_stream(store, source, folder, operators, source_node, quiet=quiet)
     finally:
         store.close()
     result = LoadResult(source, where, "loaded", written.nodes, written.relationships, written.skipped,
@@ -268,7 +263,7 @@ def _write_in_workers(location: str | Path, source: str, folder: Path, operators
     """Each worker writes its readings' files in its own folder under `folder`; progress is drawn
     here from the counts they share."""
     context = multiprocessing.get_context("spawn")
-    slots = len(READING_TABLES)
+    slots = len(_LABELS)
     expected, done, ended = (context.RawArray("q", [-1] * slots), context.RawArray("q", slots),
                              context.RawArray("d", slots))
     board = Board(quiet=quiet)
@@ -278,8 +273,8 @@ def _write_in_workers(location: str | Path, source: str, folder: Path, operators
         for slot in range(slots):
             if ended[slot] and slot not in reported:
                 reported.add(slot)
-                board.ended(list(READING_TABLES)[slot], done[slot], expected[slot], ended[slot])
-        board.show([(label, done[slot], expected[slot]) for label, slot in _SLOTS.items()
+                board.ended(_LABELS[slot], done[slot], expected[slot], ended[slot])
+        board.show([(label, done[slot], expected[slot]) for slot, label in enumerate(_LABELS)
                     if expected[slot] >= 0 and slot not in reported])
 
     with ProcessPoolExecutor(max_workers=len(WORKER_READINGS), mp_context=context, initializer=_worker_started,
@@ -288,13 +283,9 @@ def _write_in_workers(location: str | Path, source: str, folder: Path, operators
                                source_node if i == 0 else None, watermarks)
                    for i, labels in enumerate(WORKER_READINGS)]
         pending = set(futures)
-        while pending:
+        while pending and not any(f.done() and f.exception() is not None for f in futures):
             _, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
             draw()
-            if any(f.done() and f.exception() is not None for f in futures):
-                for future in futures:
-                    future.cancel()
-                break
         parts = [future.result() for future in futures]
     draw()
     skipped = Counter()
@@ -319,7 +310,7 @@ class _SharedMeter:
     """A reading's progress in a worker, counted in the arrays the parent reads."""
 
     def __init__(self, label: str, expected: int):
-        self.slot = _SLOTS[label]
+        self.slot = _LABELS.index(label)
         self.pending = 0
         self.started = time.monotonic()
         _shared["expected"][self.slot] = expected
@@ -349,14 +340,19 @@ def _write_readings(location: str | Path, source: str, folder: Path, operators: 
     try:
         if read_watermarks(store).to_json() != watermarks:
             raise _SnapshotMoved("the store changed while it was being opened for the import")
-        sink = ImportFilesSink(folder, store.identity.location, source_node)
-        try:
-            written = fill(sink, GraphStream(store, source, operators), only=labels, meter=_SharedMeter)
-        finally:
-            sink.close()
+        written, files = _write_stream(store, source, folder, operators, source_node, only=labels,
+                                       meter=_SharedMeter)
     finally:
         store.close()
-    return written, sink.files, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return written, files, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _write_stream(store: mlmd.Store, source: str, folder: Path, operators: OperatorMap, source_node: dict | None,
+                  **fill_options) -> tuple[Written, list[CsvFile]]:
+    """The import files of the open store's graph stream (of the readings `fill` is asked for) in
+    `folder`; `fill` closes the sink whether it succeeds or fails."""
+    sink = ImportFilesSink(folder, store.identity.location, source_node)
+    return fill(sink, GraphStream(store, source, operators), **fill_options), sink.files
 
 
 def _import(server: LocalServer, database: str, written: list[_StoreFiles], folder: Path) -> None:
