@@ -259,3 +259,23 @@ def test_repeated_links_are_skipped_and_counted_in_sql_alike(tmp_path):
         assert mlmd.count_skipped(opened) == opened.skipped
     finally:
         opened.close()
+
+
+def test_a_query_meeting_text_that_is_not_utf8_is_read_again_keeping_its_bytes(tmp_path):
+    """The driver decodes text itself (fast) and fails a query on text that is not UTF-8; that query
+    is read again in the same transaction with the text kept as lone surrogates, and the next
+    query is decoded by the driver again."""
+    copy = tmp_path / "latin1-name.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE Artifact SET uri = CAST(X'50696e67fc696e' AS TEXT) WHERE id = 4")
+    opened = mlmd.open_store(copy)
+    try:
+        rows = opened.db.rows("SELECT id, uri FROM Artifact WHERE id IN (3, 4) ORDER BY id")
+        assert rows[1] == (4, b"Ping\xfcin".decode("utf-8", "surrogateescape"))
+        assert opened.conn.text_factory is str
+        with sqlite3.connect(copy) as plain:
+            assert rows[0] == plain.execute("SELECT id, uri FROM Artifact WHERE id = 3").fetchone()
+        assert opened.db.rows("SELECT count(*) FROM Artifact") == [(sql_count(copy, "SELECT count(*) FROM Artifact"),)]
+    finally:
+        opened.close()
