@@ -70,3 +70,18 @@ def test_store_identity_has_no_password(mariadb, copies):
         assert mariadb.reader.password not in repr(opened)
     finally:
         opened.close()
+
+
+def test_the_unique_keys_ml_metadata_created_are_seen_as_in_sqlite(mariadb, copies):
+    """The reader skips its per-row repeat checks where MLMD's unique keys rule repeats out: the
+    schema ml-metadata created in MariaDB has them, as its SQLite schema does."""
+    path = store("penguin-tfma")
+    keys = {"Event": {"artifact_id", "execution_id", "type"}, "Attribution": {"context_id", "artifact_id"},
+            "Association": {"context_id", "execution_id"}}
+    for location in (path, mariadb.location(copies[path])):
+        opened = mlmd.open_store(location)
+        try:
+            assert all(opened.unique(table, columns) for table, columns in keys.items()), location
+            assert not opened.unique("Event", {"artifact_id", "execution_id"})
+        finally:
+            opened.close()

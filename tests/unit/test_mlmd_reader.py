@@ -128,11 +128,13 @@ def test_operator_mapping_is_exact_not_substring(tmp_path):
 
 @pytest.mark.parametrize("fragment", ["penguin-tfma", "Skye-Tran", "Syahrrulll", "ksuchoi216"])
 def test_chunk_boundaries_change_nothing(fragment, tmp_path):
-    """Keyset chunks of 1, 2 or 3 rows give the rows that one chunk gives, damaged stores included."""
+    """Keyset chunks of 1, 2 or 3 rows give the rows that one chunk gives, damaged stores included
+    (one with every third execution gone, so the ids that windows of context names span are sparse)."""
     copy = tmp_path / "damaged.sqlite"
     shutil.copy(store(fragment), copy)
     with sqlite3.connect(copy) as conn:
         conn.execute("DELETE FROM Artifact WHERE id = (SELECT min(id) FROM Artifact)")
+        conn.execute("DELETE FROM Execution WHERE id % 3 = 0")
     for path in (store(fragment), copy):
         results = [read_everything(path, chunk_rows) for chunk_rows in (1, 2, 3, 1_000_000)]
         assert all(r == results[-1] for r in results)
@@ -277,5 +279,54 @@ def test_a_query_meeting_text_that_is_not_utf8_is_read_again_keeping_its_bytes(t
         with sqlite3.connect(copy) as plain:
             assert rows[0] == plain.execute("SELECT id, uri FROM Artifact WHERE id = 3").fetchone()
         assert opened.db.rows("SELECT count(*) FROM Artifact") == [(sql_count(copy, "SELECT count(*) FROM Artifact"),)]
+    finally:
+        opened.close()
+
+
+def test_a_whole_table_read_asks_for_context_names_a_window_of_chunks_at_a_time(monkeypatch):
+    """Each query of context names probes the index once per context of the type, so a whole-table
+    read asks for a window of chunks at once; a read of chosen ids still asks chunk by chunk."""
+    monkeypatch.setattr(mlmd, "CONTEXT_NAME_WINDOW", 3)
+    opened = mlmd.open_store(store("penguin-tfma"))
+    try:
+        opened.chunk_rows = 1
+        executions = opened.count("Execution")
+        asked = []
+        rows = opened.db.rows
+        opened.db.rows = lambda sql, params=(): (asked.append(sql) if "JOIN Context" in sql else None) or rows(sql, params)
+        whole = list(mlmd.executions(opened))
+        windows = -(-executions // mlmd.CONTEXT_NAME_WINDOW)
+        assert executions > mlmd.CONTEXT_NAME_WINDOW
+        assert len(asked) == 2 * windows  # pipeline and node names, once per window
+        asked.clear()
+        chosen = list(mlmd.executions(opened, [row["mlmd_id"] for row in whole]))
+        assert chosen == whole
+        assert len(asked) == 2 * executions
+    finally:
+        opened.close()
+
+
+def test_repeats_are_looked_for_only_where_no_unique_key_rules_them_out(tmp_path):
+    """MLMD's unique keys on Event, Attribution and Association mean no row repeats another: the
+    reader then asks no per-row question about repeats. A table rebuilt without its key is asked."""
+    copy = tmp_path / "one-table-without-keys.sqlite"
+    shutil.copy(store("penguin-tfma"), copy)
+    _rebuilt_without_keys(copy, "Attribution")
+    opened = mlmd.open_store(copy)
+    try:
+        assert opened.unique("Event", {"execution_id", "artifact_id", "type"})
+        assert opened.unique("Association", {"context_id", "execution_id"})
+        assert not opened.unique("Attribution", {"context_id", "artifact_id"})
+        asked = []
+        rows = opened.db.rows
+        opened.db.rows = lambda sql, params=(): asked.append(sql) or rows(sql, params)
+        for read in (mlmd.events, mlmd.attributions, mlmd.associations):
+            asked.clear()
+            assert list(read(opened))
+            repeat_checks = [sql for sql in asked if "EXISTS" in sql]
+            assert bool(repeat_checks) == (read is mlmd.attributions), read.__name__
+        asked.clear()
+        assert mlmd.count_skipped(opened) == {}
+        assert [sql for sql in asked if "EXISTS" in sql] == [next(sql for sql in asked if "`Attribution` l" in sql)]
     finally:
         opened.close()
