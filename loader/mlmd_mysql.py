@@ -99,14 +99,10 @@ class MysqlDatabase:
                 _kind(data_type), primary.get(table) == [column])
         return columns
 
-    def unique_keys(self, table: str) -> list[frozenset[str]]:
-        """The column sets of `table`'s unique indexes (its primary key included)."""
-        keys: dict[str, set[str]] = {}
-        for index, column in self.rows(
-                "SELECT index_name, column_name FROM information_schema.statistics "
-                "WHERE table_schema = DATABASE() AND lower(table_name) = lower(?) AND non_unique = 0", (table,)):
-            keys.setdefault(index, set()).add(column)
-        return [frozenset(columns) for columns in keys.values()]
+    def unique_key_columns(self, table: str) -> list[tuple[str, str]]:
+        """(index, column) for each column of `table`'s unique indexes (its primary key included)."""
+        return self.rows("SELECT index_name, column_name FROM information_schema.statistics "
+                         "WHERE table_schema = DATABASE() AND lower(table_name) = lower(?) AND non_unique = 0", (table,))
 
     def not_an_integer(self, expression: str) -> str:
         # MySQL columns hold only their declared type: an integer column holds integers or NULL.

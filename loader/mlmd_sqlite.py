@@ -84,14 +84,10 @@ class SqliteDatabase:
             catalogue[table] = {r[1]: Column(_declared_kind(r[2] or ""), keys == [r[1]]) for r in info}
         return catalogue
 
-    def unique_keys(self, table: str) -> list[frozenset[str]]:
-        """The column sets of `table`'s unique indexes (its primary key included), partial ones aside."""
-        keys: dict[str, set[str]] = {}
-        for index, column in self.rows(
-                "SELECT il.name, ii.name FROM pragma_index_list(?) AS il JOIN pragma_index_info(il.name) AS ii "
-                "WHERE il.\"unique\" AND NOT il.partial", (table,)):
-            keys.setdefault(index, set()).add(column)
-        return [frozenset(columns) for columns in keys.values()]
+    def unique_key_columns(self, table: str) -> list[tuple[str, str]]:
+        """(index, column) for each column of `table`'s unique indexes, partial ones aside."""
+        return self.rows("SELECT il.name, ii.name FROM pragma_index_list(?) AS il "
+                         "JOIN pragma_index_info(il.name) AS ii WHERE il.\"unique\" AND NOT il.partial", (table,))
 
     def not_an_integer(self, expression: str) -> str:
         return f"typeof({expression}) <> 'integer'"

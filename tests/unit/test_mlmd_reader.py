@@ -224,11 +224,17 @@ def test_a_column_its_schema_version_has_missing_is_refused_before_reading(tmp_p
         mlmd.open_store(copy)
 
 
-def test_text_that_is_not_utf8_is_refused_naming_the_row(tmp_path):
+def _latin1_uri(tmp_path):
+    """A copy of a real store whose artifact 4 has a uri in Latin-1, not UTF-8."""
     copy = tmp_path / "latin1.sqlite"
     shutil.copy(store("penguin-tfma"), copy)
     with sqlite3.connect(copy) as conn:
         conn.execute("UPDATE Artifact SET uri = CAST(X'50696e67fc696e' AS TEXT) WHERE id = 4")
+    return copy
+
+
+def test_text_that_is_not_utf8_is_refused_naming_the_row(tmp_path):
+    copy = _latin1_uri(tmp_path)
     opened = mlmd.open_store(copy)
     try:
         with pytest.raises(BadInputError, match=f"{copy}: the uri of artifact 4 is not UTF-8 text"):
@@ -267,10 +273,7 @@ def test_a_query_meeting_text_that_is_not_utf8_is_read_again_keeping_its_bytes(t
     """The driver decodes text itself (fast) and fails a query on text that is not UTF-8; that query
     is read again in the same transaction with the text kept as lone surrogates, and the next
     query is decoded by the driver again."""
-    copy = tmp_path / "latin1-name.sqlite"
-    shutil.copy(store("penguin-tfma"), copy)
-    with sqlite3.connect(copy) as conn:
-        conn.execute("UPDATE Artifact SET uri = CAST(X'50696e67fc696e' AS TEXT) WHERE id = 4")
+    copy = _latin1_uri(tmp_path)
     opened = mlmd.open_store(copy)
     try:
         rows = opened.db.rows("SELECT id, uri FROM Artifact WHERE id IN (3, 4) ORDER BY id")
