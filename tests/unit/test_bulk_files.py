@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -154,3 +156,23 @@ def test_a_writer_waiting_to_commit_makes_the_parent_read_alone(tmp_path, monkey
     assert "kept a second reader out" in caplog.text
     assert files == expected
     assert outcome == ["committed"]  # the writer went on once the parent's read ended
+
+
+def test_a_workers_peak_rss_is_its_own_not_its_parents(tmp_path):
+    """Linux keeps ru_maxrss across exec: a spawned worker of a parent that once held 400 MB would
+    report 400 MB. The peak the bulk load logs for each worker is the worker's own."""
+    script = (
+        "import multiprocessing, resource\n"
+        "from mlprov import bulk_load\n"
+        "if __name__ == '__main__':\n"
+        "    held = bytearray(400 * 1024 * 1024); held[::4096] = b'x' * len(held[::4096]); del held\n"
+        "    with multiprocessing.get_context('spawn').Pool(1) as pool:\n"
+        "        own = pool.apply(bulk_load._peak_rss_mb)\n"
+        "        inherited = pool.apply(resource.getrusage, (resource.RUSAGE_SELF,)).ru_maxrss / 1024\n"
+        "    print(own, inherited)\n")
+    (tmp_path / "peak.py").write_text(script)
+    out = subprocess.run([sys.executable, str(tmp_path / "peak.py")], capture_output=True, text=True, check=True,
+                         cwd=tmp_path).stdout
+    own, inherited = map(float, out.split())
+    assert inherited > 400
+    assert 0 < own < 250
