@@ -90,6 +90,7 @@ class Store:
     chunk_rows: int = CHUNK_ROWS
     location: Location | None = None  # where it was opened from
     decoder: Decoder = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    unique_keys: dict[str, list[set[str]]] = field(default_factory=dict)  # per table, read when first asked
 
     def __post_init__(self) -> None:
         if self.decoder is None:
@@ -119,11 +120,14 @@ class Store:
 
     def unique(self, table: str, columns: set[str]) -> bool:
         """Whether an index of `table` keeps `columns` unique (MLMD's own schema has such keys; a
-        store rebuilt without them may hold repeats, which the reader must then find itself)."""
-        keys: dict[str, set[str]] = {}
-        for index, column in self.db.unique_key_columns(table):
-            keys.setdefault(index, set()).add(column)
-        return set(columns) in keys.values()
+        store rebuilt without them may hold repeats, which the reader must then find itself). A
+        table's keys are read once per open store: every stream and recount asks again."""
+        if table not in self.unique_keys:
+            keys: dict[str, set[str]] = {}
+            for index, column in self.db.unique_key_columns(table):
+                keys.setdefault(index, set()).add(column)
+            self.unique_keys[table] = list(keys.values())
+        return set(columns) in self.unique_keys[table]
 
     def type_ids(self, kind: int, name: str) -> list[int]:
         return [i for i, n in self.type_names.items() if n == name and self.type_kinds[i] == kind]
@@ -381,33 +385,37 @@ def _context_names(store: Store, owner_table: str, owner_column: str, context_ty
 CONTEXT_NAME_WINDOW = 10
 
 
-class _ContextNames:
-    """The names of the contexts of one type that the rows of a main table (read in id order, a
-    chunk at a time) belong to. Each query probes the (context_id, owner) index once per context of
-    the type, whatever the width of its id range, so a whole-table read asks for the names of
-    CONTEXT_NAME_WINDOW chunks' owners at once: at L (28,681 node contexts, 2 million executions)
-    7.3 s of queries against 1.6 s. The names of a window stay in memory (a few MB at most). A read
-    of chosen ids asks chunk by chunk, for those ids only."""
+# Where a window of executions ends: the id CONTEXT_NAME_WINDOW chunks on (the primary key serves it).
+_EXECUTION_WINDOW_END = "SELECT max(id) FROM (SELECT id FROM Execution WHERE id >= ? ORDER BY id LIMIT ?) AS w"
 
-    def __init__(self, store: Store, main_table: str, owner_table: str, owner_column: str, context_type: str):
+
+class _ContextNames:
+    """The names of the contexts of one type that executions (read in id order, a chunk at a time)
+    belong to. Each query probes the (context_id, execution) index once per context of the type,
+    whatever the width of its id range, so a whole-table read asks for the names of
+    CONTEXT_NAME_WINDOW chunks' executions at once: at L (28,681 node contexts, 2 million
+    executions) 7.3 s of queries against 1.6 s. The names of a window stay in memory (a few MB at
+    most). A read of chosen ids asks chunk by chunk, for those ids only."""
+
+    def __init__(self, store: Store, context_type: str):
         self.store = store
-        self.main_table = main_table
-        self.what = (owner_table, owner_column, context_type)
+        self.context_type = context_type
         self._side: _SortedSide | None = None
         self._until: Any = None
 
     def of(self, owners: _Owners) -> _SortedSide:
         if owners.ids is not None:
-            return _context_names(self.store, *self.what, owners)
+            return self._read(owners)
         if self._side is None or owners.last > self._until:
-            # The window ends at the id of the row CONTEXT_NAME_WINDOW chunks on (the primary key
-            # serves it), so sparse ids widen it rather than leave it with few rows.
-            (end,), = self.store.db.rows(
-                f"SELECT max(id) FROM (SELECT id FROM `{self.main_table}` WHERE id >= ? ORDER BY id LIMIT ?) AS w",
-                (owners.first, self.store.chunk_rows * CONTEXT_NAME_WINDOW))
+            # A window ends at a row's id, so sparse ids widen it rather than leave it with few rows.
+            (end,), = self.store.db.rows(_EXECUTION_WINDOW_END,
+                                         (owners.first, self.store.chunk_rows * CONTEXT_NAME_WINDOW))
             self._until = owners.last if end is None else max(owners.last, end)
-            self._side = _context_names(self.store, *self.what, _Owners(owners.first, self._until))
+            self._side = self._read(_Owners(owners.first, self._until))
         return self._side
+
+    def _read(self, owners: _Owners) -> _SortedSide:
+        return _context_names(self.store, "Association", "execution_id", self.context_type, owners)
 
 
 def _event_times(store: Store, owners: _Owners) -> _SortedSide:
@@ -475,8 +483,8 @@ def executions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]
         f"{store.col('Execution', 'create_time_since_epoch')}, {store.col('Execution', 'last_update_time_since_epoch')} "
         "FROM Execution"
     )
-    pipeline_names = _ContextNames(store, "Execution", "Association", "execution_id", "pipeline")
-    node_names = _ContextNames(store, "Execution", "Association", "execution_id", "node")
+    pipeline_names = _ContextNames(store, "pipeline")
+    node_names = _ContextNames(store, "node")
     for chunk, owners in _main_chunks(store, select, "id", ids):
         props = _properties(store, "ExecutionProperty", "execution_id", owners)
         pipelines = pipeline_names.of(owners)
