@@ -14,17 +14,16 @@ truth is final at once; the few others wait for the end with their rows.
 
 from __future__ import annotations
 
-import gc
 import random
 import sqlite3
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from mlprov.core.collection import fewer_collections
 from mlprov.core.errors import BadInputError
 from mlprov.core.settings import GraphletSettings
 from mlprov.corpus.oracle.store_rows import StoreRows, read_store_rows
@@ -79,7 +78,7 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
     partial = output.with_name(output.name + ".partial")
     partial.unlink(missing_ok=True)
 
-    with _fewer_collections():
+    with fewer_collections():
         files, staged = _write_store(partial, output, pipelines, days, seed, report)
     partial.replace(output)
     for path in staged:
@@ -87,18 +86,6 @@ def generate(output: str | Path, pipelines: int | None = None, scale: str | None
     report(f"store written: {output} ({output.stat().st_size / 1e6:.1f} MB), "
            f"{files.graphlet_count} graphlets in {files.graphlets}")
     return files
-
-
-@contextmanager
-def _fewer_collections():
-    """The simulation and the truth make tens of millions of short-lived objects (rows, events) and
-    few cycles; Python's default collection thresholds spend 15% of the time scanning them."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def pipeline_count(pipelines: int | None, scale: str | None, days: int) -> int:

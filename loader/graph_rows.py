@@ -7,6 +7,7 @@ state, times, Trainer node, span, and cost with its basis.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from mlprov.loader.mlmd import execution_state
@@ -145,20 +146,35 @@ def context_row(source: str, row: dict) -> dict:
     }
 
 
-def event_row(source: str, row: dict) -> dict:
+def uids(source: str, kind: str, keys: list) -> list[str]:
+    """`uid` of each key (a column of ids)."""
+    prefix = f"{source}:{kind}:"
+    return list(map(prefix.__add__, map(str, keys)))
+
+
+def event_columns(source: str, batch: dict[str, list]) -> dict[str, list]:
+    """The relationship rows of a batch of events (`mlmd.event_batches`), as columns."""
     return {
-        "artifact": uid(source, "a", row["artifact_id"]),
-        "execution": uid(source, "e", row["execution_id"]),
-        "event_id": row["event_id"],
-        "event_type": row["event_type"],
-        "key": row["key"],
-        "index": row["index"],
-        "at": row["at"],
+        "artifact": uids(source, "a", batch["artifact_id"]),
+        "execution": uids(source, "e", batch["execution_id"]),
+        "event_id": batch["event_id"],
+        "event_type": batch["event_type"],
+        "key": batch["key"],
+        "index": batch["index"],
+        "at": batch["at"],
     }
 
 
-def link_row(source: str, owner_kind: str, row: dict) -> dict:
-    return {"owner": uid(source, owner_kind, row["owner_id"]), "context": uid(source, "c", row["context_id"])}
+def link_columns(source: str, owner_kind: str, batch: dict[str, list]) -> dict[str, list]:
+    """The relationship rows of a batch of links (`mlmd.link_batches`) owned by nodes of `owner_kind`."""
+    return {"owner": uids(source, owner_kind, batch["owner_id"]), "context": uids(source, "c", batch["context_id"])}
+
+
+def rows_of(columns: dict[str, list]) -> Iterator[dict]:
+    """The rows that columns of equal length hold, one dict each."""
+    names = tuple(columns)
+    for values in zip(*columns.values()):
+        yield dict(zip(names, values))
 
 
 def parent_row(source: str, row: dict) -> dict:

@@ -132,17 +132,33 @@ class CsvFile:
         self.rows += 1
         if len(self._pending) >= BATCH_ROWS:
             rows, self._pending = self._pending, []
-            self._wait()
-            if self._writer is None:
-                self._write(rows)
-            else:
-                self._writing = self._writer.submit(self._write, rows)
+            self._submit(self._write, rows)
+
+    def append_columns(self, columns: dict[str, list]) -> None:
+        """Take the rows that `columns` hold (equal-length lists keyed as `append`'s rows; a key
+        left out is absent in every row), after the rows held back."""
+        n = len(next(iter(columns.values()), []))
+        if not n:
+            return
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self._submit(self._write, rows)
+        self.rows += n
+        self._submit(self._write_columns, columns)
 
     def flush(self) -> None:
         """Write the rows held back, and wait until every batch is written."""
         rows, self._pending = self._pending, []
         self._wait()
         self._write(rows)
+
+    def _submit(self, write: Callable[[Any], None], batch: Any) -> None:
+        """Write `batch` with `write` (in the writer thread, if any) once the batch before is written."""
+        self._wait()
+        if self._writer is None:
+            write(batch)
+        else:
+            self._writing = self._writer.submit(write, batch)
 
     def _wait(self) -> None:
         """Wait for the batch being written (raising what stopped it)."""
@@ -154,13 +170,25 @@ class CsvFile:
         """Write `rows` column by column."""
         if not rows:
             return
-        unknown = set().union(*rows) - self._allowed
+        self._check_keys(set().union(*rows))
+        self._write_values([[row.get(key) for row in rows] for key, _ in self._keys])
+
+    def _write_columns(self, columns: dict[str, list]) -> None:
+        self._check_keys(set(columns))
+        n = len(next(iter(columns.values())))
+        self._write_values([columns[key] if key in columns else [None] * n for key, _ in self._keys])
+
+    def _check_keys(self, keys: set[str]) -> None:
+        unknown = keys - self._allowed
         if unknown:
             # A property graph_rows writes that has no column here would be lost silently.
             raise RuntimeError(f"{self.kind} rows have properties without a CSV column: {unknown}")
+
+    def _write_values(self, values: list[list]) -> None:
+        """Write the rows whose values `values` holds, a list per column in `_keys` order."""
         try:
-            arrays = [_column([row.get(key) for row in rows], kind, name)
-                      for (key, kind), name in zip(self._keys, self._column_names())]
+            arrays = [_column(column, kind, name)
+                      for column, (_, kind), name in zip(values, self._keys, self._column_names())]
         except _TypeMismatch as mismatch:
             mismatch.kind = self.kind
             raise
@@ -247,6 +275,9 @@ class ImportFilesSink:
             **{part: self._relationships[kind].append for part, (kind, _, _) in RELATIONSHIP_FILES.items()},
             EXECUTIONS: self._execution,
         }
+        # The link tables' batches (`Reading.batches`) go to their file whole.
+        self._route_batch: dict[Part, Callable[[dict[str, list]], None]] = {
+            part: self._relationships[kind].append_columns for part, (kind, _, _) in RELATIONSHIP_FILES.items()}
 
     def _open(self, folder: Path, kind: str, columns: tuple[tuple[str, str], ...], *, node: bool,
               **options) -> CsvFile:
@@ -261,6 +292,12 @@ class ImportFilesSink:
     def write(self, part: Part, row: dict) -> None:
         try:
             self._route[part](row)
+        except _TypeMismatch as mismatch:
+            raise self._refusal(mismatch) from None
+
+    def write_batch(self, part: Part, columns: dict[str, list]) -> None:
+        try:
+            self._route_batch[part](columns)
         except _TypeMismatch as mismatch:
             raise self._refusal(mismatch) from None
 

@@ -431,8 +431,10 @@ def _event_times(store: Store, owners: _Owners) -> _SortedSide:
     return _SortedSide((r[0], (optional_int(r[1]), optional_int(r[2]), bool(r[3]))) for r in rows)
 
 
-def _event_paths(store: Store, owners: _Owners) -> _SortedSide:
-    """Per event: its path steps (is_index_step, step_index, step_key) in order."""
+def _event_paths(store: Store, owners: _Owners) -> dict[int, tuple[str | None, int | None]]:
+    """Per event with a path: the key of its first key step that has one, and the index of its first
+    index step that has one (steps in the order they were written). Every step's key is decoded, so
+    a key the graph cannot hold is refused wherever it is in the path."""
     written = f", {store.db.insertion_order}" if store.db.insertion_order else ""
     condition, params = owners.where("event_id")
     rows = store.db.rows(
@@ -441,12 +443,20 @@ def _event_paths(store: Store, owners: _Owners) -> _SortedSide:
         params,
     )
     decoder = store.decoder
-    return _SortedSide(
-        (event, [(bool(is_index), optional_int(index),
-                  key if key is None or (type(key) is str and key.isascii())
-                  else decoder.text(key, f"a path key of event {event}"))
-                 for is_index, index, key in steps])
-        for event, steps in _grouped(rows))
+    first: dict[int, list] = {}
+    for event, is_index, index, key in rows:
+        found = first.get(event)
+        if found is None:
+            found = first[event] = [None, None]
+        if is_index:
+            if found[1] is None:
+                found[1] = optional_int(index)
+        else:
+            if key is not None and not (type(key) is str and key.isascii()):
+                key = decoder.text(key, f"a path key of event {event}")
+            if found[0] is None:
+                found[0] = key
+    return {event: (key, index) for event, (key, index) in first.items()}
 
 
 def _positive(value: Any) -> int | None:
@@ -571,8 +581,15 @@ def _event_repeats(store: Store) -> str:
 EVENT_REPEATED = "event repeating an earlier event (same artifact, execution and type)"
 
 
-def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
-    """Events with their first path key and index; dangling, repeated and UNKNOWN events are counted as skipped."""
+# The fields of an event, as `events` yields them and `event_batches` names its columns.
+EVENT_FIELDS = ("event_id", "artifact_id", "execution_id", "event_type", "direction", "key", "index", "at")
+_DIRECTIONS = {name: "INPUT" if name in INPUT_EVENTS else "OUTPUT" for name in EVENT_TYPES.values() if name != "UNKNOWN"}
+_NO_PATH = (None, None)
+
+
+def event_batches(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict[str, list]]:
+    """Events with their first path key and index, a chunk at a time as columns named EVENT_FIELDS
+    (in event id order); dangling, repeated and UNKNOWN events are counted as skipped."""
     # The ends are read from the joined rows, so they are the ids of real rows (never NULL or text).
     select = (
         "SELECT ev.id, a.id, x.id, ev.type, ev.milliseconds_since_epoch, "
@@ -581,32 +598,34 @@ def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     )
     for chunk, owners in _main_chunks(store, select, "ev.id", ids):
         paths = _event_paths(store, owners)
-        for ev_id, art_id, ex_id, type_code, at, art_ok, ex_ok, repeats in chunk:
-            steps = paths.take(ev_id, [])
-            event_type = EVENT_TYPES.get(type_code, "UNKNOWN") if not isinstance(type_code, bytes) else "UNKNOWN"
-            if not (art_ok and ex_ok and not repeats and event_type != "UNKNOWN"):
-                reason = _event_skip_reason(art_ok, ex_ok, event_type != "UNKNOWN", repeats)
-                if reason:
-                    store.skipped[reason] += 1
-                    continue
-            # The first key of a key step, the first index of an index step.
-            key = index = None
-            for is_index, step_index, step_key in steps:
-                if is_index:
-                    if index is None:
-                        index = step_index
-                elif key is None:
-                    key = step_key
-            yield {
-                "event_id": ev_id,
-                "artifact_id": art_id,
-                "execution_id": ex_id,
-                "event_type": event_type,
-                "direction": "INPUT" if event_type in INPUT_EVENTS else "OUTPUT",
-                "key": key,
-                "index": index,
-                "at": _positive(at),
-            }
+        ev_ids, art_ids, ex_ids, codes, times, art_ok, ex_ok, repeats = zip(*chunk)
+        # A code that is not a known event type's (text, bytes, UNKNOWN) names no type here.
+        names = [EVENT_TYPES.get(code) if not isinstance(code, bytes) else None for code in codes]
+        if not (all(art_ok) and all(ex_ok) and not any(repeats) and None not in names and "UNKNOWN" not in names):
+            kept = [i for i in range(len(chunk)) if _event_kept(store, art_ok[i], ex_ok[i], names[i], repeats[i])]
+            ev_ids, art_ids, ex_ids, names, times = ([column[i] for i in kept]
+                                                     for column in (ev_ids, art_ids, ex_ids, names, times))
+            if not kept:
+                continue
+        keys, indexes = zip(*map(paths.get, ev_ids, [_NO_PATH] * len(ev_ids)))
+        yield dict(zip(EVENT_FIELDS, (list(ev_ids), list(art_ids), list(ex_ids), names,
+                                      list(map(_DIRECTIONS.__getitem__, names)), list(keys), list(indexes),
+                                      list(map(_positive, times)))))
+
+
+def _event_kept(store: Store, artifact_ok: Any, execution_ok: Any, name: str | None, repeats: Any) -> bool:
+    """Whether an event is loaded; if not, its reason is counted as skipped."""
+    reason = _event_skip_reason(bool(artifact_ok), bool(execution_ok), name not in (None, "UNKNOWN"), bool(repeats))
+    if reason:
+        store.skipped[reason] += 1
+    return reason is None
+
+
+def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
+    """Events as `event_batches` reads them, one dict of EVENT_FIELDS each."""
+    for batch in event_batches(store, ids):
+        for values in zip(*batch.values()):
+            yield dict(zip(EVENT_FIELDS, values))
 
 
 # The links, by table: (owner table, owner column, what a skip reason calls the link).
@@ -642,7 +661,14 @@ def _link_repeats(store: Store, table: str, owner_column: str) -> str:
             f"f.{owner_column} = l.{owner_column} AND f.id < l.id)")
 
 
-def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict]:
+# The fields of a link (an attribution or association), as `link_batches` names its columns.
+LINK_FIELDS = ("context_id", "owner_id")
+
+
+def link_batches(store: Store, table: str, ids: Iterable[int] | None = None) -> Iterator[dict[str, list]]:
+    """The links of `table` (Attribution or Association) a chunk at a time, as columns named
+    LINK_FIELDS, in link id order; links pointing at deleted rows or repeating an earlier one are
+    counted as skipped."""
     owner_table, owner_column, _ = LINK_TABLES[table]
     # Ordered by the link's id: in SQLite that is its rowid, the order the links were written.
     select = (
@@ -651,12 +677,25 @@ def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict
         f"LEFT JOIN Context c ON c.id = l.context_id LEFT JOIN `{owner_table}` o ON o.id = l.{owner_column}"
     )
     for chunk, _owners in _main_chunks(store, select, "l.id", ids):
-        for _link_id, ctx_id, owner_id, ctx_ok, owner_ok, repeats in chunk:
-            reason = _link_skip_reason(table, ctx_ok, owner_ok, repeats)
-            if reason:
-                store.skipped[reason] += 1
+        _link_ids, ctx_ids, owner_ids, ctx_ok, owner_ok, repeats = zip(*chunk)
+        if not (all(ctx_ok) and all(owner_ok) and not any(repeats)):
+            kept = []
+            for i in range(len(chunk)):
+                reason = _link_skip_reason(table, bool(ctx_ok[i]), bool(owner_ok[i]), bool(repeats[i]))
+                if reason:
+                    store.skipped[reason] += 1
+                else:
+                    kept.append(i)
+            if not kept:
                 continue
-            yield {"context_id": ctx_id, "owner_id": owner_id}
+            ctx_ids, owner_ids = ([column[i] for i in kept] for column in (ctx_ids, owner_ids))
+        yield {"context_id": list(ctx_ids), "owner_id": list(owner_ids)}
+
+
+def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict]:
+    for batch in link_batches(store, table, ids):
+        for context_id, owner_id in zip(batch["context_id"], batch["owner_id"]):
+            yield {"context_id": context_id, "owner_id": owner_id}
 
 
 def attributions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
