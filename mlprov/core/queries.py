@@ -45,6 +45,7 @@ from typing import Any
 import neo4j
 import pandas as pd
 
+from mlprov.core.collection import fewer_collections
 from mlprov.core.errors import MlprovError
 from mlprov.core.settings import SETTING_NAMES, GraphletSettings, param_type
 
@@ -483,6 +484,13 @@ def execute_query(driver: neo4j.Driver, database: str, query: StoredQuery, setti
 
 def _run(driver: neo4j.Driver, database: str, query: StoredQuery,
          bound: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    # The records of a large result are millions of small objects (fewer_collections says why).
+    with fewer_collections():
+        return _run_query(driver, database, query, bound)
+
+
+def _run_query(driver: neo4j.Driver, database: str, query: StoredQuery,
+               bound: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     if query.mode == "schema" or query.runs_in_own_transactions:
         keys: list[str] = []
         rows: list[list[Any]] = []
