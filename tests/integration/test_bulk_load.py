@@ -116,7 +116,8 @@ def test_failed_import_changes_nothing_then_bulk_load_equals_online_load(bulk, c
     server = bulk.server
 
     def damage_first_artifacts(files):
-        artifacts = next(f for f in files if f.kind == "Artifact")
+        # The artifacts' file that is imported (each worker opens one per kind; one worker fills it).
+        artifacts = next(f for f in files if f.kind == "Artifact" and f.rows)
         with artifacts.path.open("a", encoding="utf-8") as csv:
             csv.write('"broken:a:1","broken",not-a-number\n')
 

@@ -140,3 +140,41 @@ def test_tables_come_in_load_order_nodes_before_relationships():
     last_node = max(i for i, (part, _) in enumerate(rows) if part.counts_as != "relationships")
     first_relationship = min(i for i, (part, _) in enumerate(rows) if part.counts_as == "relationships")
     assert last_node < first_relationship
+
+
+class BatchRecordingSink(RecordingSink):
+    """A sink that takes batches: records each batch's part, size and rows, in the order they came."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def write_batch(self, part, columns):
+        sizes = {len(column) for column in columns.values()}
+        assert len(sizes) == 1, f"{part.name}: columns of different lengths {sizes}"
+        self.batches.append((part, sizes.pop()))
+        names = tuple(columns)
+        self.rows.extend((part, dict(zip(names, values))) for values in zip(*columns.values()))
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("path", [store("penguin-tfma"), "damaged"])
+def test_a_batch_sink_gets_the_link_tables_in_batches_and_the_same_rows_as_a_row_sink(path, damaged):
+    path = damaged if path == "damaged" else path
+    rows, written = stream_rows(path)
+    opened = mlmd.open_store(path)
+    try:
+        sink = BatchRecordingSink()
+        batched = fill(sink, GraphStream(opened, "s", default_map()), quiet=True)
+    finally:
+        opened.close()
+    by_batch = {part.name for part, _ in sink.batches}
+    assert by_batch == {"input_events", "output_events", "attributions", "associations"}
+    assert all(size > 0 for _, size in sink.batches)
+    # The rows of each part are the same, in the same order, whichever way they came.
+    for part in PARTS:
+        assert [r for p, r in sink.rows if p == part] == [r for p, r in rows if p == part], part.name
+    assert (batched.nodes, batched.relationships, batched.skipped) == (written.nodes, written.relationships,
+                                                                        written.skipped)
