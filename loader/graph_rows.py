@@ -7,7 +7,6 @@ state, times, Trainer node, span, and cost with its basis.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from mlprov.loader.mlmd import execution_state
@@ -168,13 +167,6 @@ def event_columns(source: str, batch: dict[str, list]) -> dict[str, list]:
 def link_columns(source: str, owner_kind: str, batch: dict[str, list]) -> dict[str, list]:
     """The relationship rows of a batch of links (`mlmd.link_batches`) owned by nodes of `owner_kind`."""
     return {"owner": uids(source, owner_kind, batch["owner_id"]), "context": uids(source, "c", batch["context_id"])}
-
-
-def rows_of(columns: dict[str, list]) -> Iterator[dict]:
-    """The rows that columns of equal length hold, one dict each."""
-    names = tuple(columns)
-    for values in zip(*columns.values()):
-        yield dict(zip(names, values))
 
 
 def parent_row(source: str, row: dict) -> dict:

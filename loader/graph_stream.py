@@ -215,5 +215,5 @@ class GraphStream:
 
 def _rows(batches: Iterator[tuple[Part, dict[str, list]]]) -> Iterator[tuple[Part, dict]]:
     for part, columns in batches:
-        for row in graph_rows.rows_of(columns):
+        for row in mlmd.rows_of(columns):
             yield part, row

@@ -431,9 +431,9 @@ def _event_times(store: Store, owners: _Owners) -> _SortedSide:
     return _SortedSide((r[0], (optional_int(r[1]), optional_int(r[2]), bool(r[3]))) for r in rows)
 
 
-def _event_paths(store: Store, owners: _Owners) -> dict[int, tuple[str | None, int | None]]:
-    """Per event with a path: the key of its first key step that has one, and the index of its first
-    index step that has one (steps in the order they were written). Every step's key is decoded, so
+def _event_paths(store: Store, owners: _Owners) -> dict[int, list]:
+    """Per event with a path: [the key of its first key step that has one, the index of its first
+    index step that has one] (steps in the order they were written). Every step's key is decoded, so
     a key the graph cannot hold is refused wherever it is in the path."""
     written = f", {store.db.insertion_order}" if store.db.insertion_order else ""
     condition, params = owners.where("event_id")
@@ -443,7 +443,7 @@ def _event_paths(store: Store, owners: _Owners) -> dict[int, tuple[str | None, i
         params,
     )
     decoder = store.decoder
-    first: dict[int, list] = {}
+    first: dict[int, list] = {}  # event -> [key, index]
     for event, is_index, index, key in rows:
         found = first.get(event)
         if found is None:
@@ -456,7 +456,7 @@ def _event_paths(store: Store, owners: _Owners) -> dict[int, tuple[str | None, i
                 key = decoder.text(key, f"a path key of event {event}")
             if found[0] is None:
                 found[0] = key
-    return {event: (key, index) for event, (key, index) in first.items()}
+    return first
 
 
 def _positive(value: Any) -> int | None:
@@ -602,30 +602,41 @@ def event_batches(store: Store, ids: Iterable[int] | None = None) -> Iterator[di
         # A code that is not a known event type's (text, bytes, UNKNOWN) names no type here.
         names = [EVENT_TYPES.get(code) if not isinstance(code, bytes) else None for code in codes]
         if not (all(art_ok) and all(ex_ok) and not any(repeats) and None not in names and "UNKNOWN" not in names):
-            kept = [i for i in range(len(chunk)) if _event_kept(store, art_ok[i], ex_ok[i], names[i], repeats[i])]
-            ev_ids, art_ids, ex_ids, names, times = ([column[i] for i in kept]
-                                                     for column in (ev_ids, art_ids, ex_ids, names, times))
+            kept = _kept(store, (_event_skip_reason(bool(a), bool(x), n not in (None, "UNKNOWN"), bool(r))
+                                 for a, x, n, r in zip(art_ok, ex_ok, names, repeats)))
             if not kept:
                 continue
+            ev_ids, art_ids, ex_ids, names, times = ([column[i] for i in kept]
+                                                     for column in (ev_ids, art_ids, ex_ids, names, times))
         keys, indexes = zip(*map(paths.get, ev_ids, [_NO_PATH] * len(ev_ids)))
         yield dict(zip(EVENT_FIELDS, (list(ev_ids), list(art_ids), list(ex_ids), names,
                                       list(map(_DIRECTIONS.__getitem__, names)), list(keys), list(indexes),
                                       list(map(_positive, times)))))
 
 
-def _event_kept(store: Store, artifact_ok: Any, execution_ok: Any, name: str | None, repeats: Any) -> bool:
-    """Whether an event is loaded; if not, its reason is counted as skipped."""
-    reason = _event_skip_reason(bool(artifact_ok), bool(execution_ok), name not in (None, "UNKNOWN"), bool(repeats))
-    if reason:
-        store.skipped[reason] += 1
-    return reason is None
+def _kept(store: Store, reasons: Iterable[str | None]) -> list[int]:
+    """The positions of a chunk's rows that are loaded, from each row's skip reason (None: loaded);
+    the others' reasons are counted as skipped."""
+    kept = []
+    for i, reason in enumerate(reasons):
+        if reason:
+            store.skipped[reason] += 1
+        else:
+            kept.append(i)
+    return kept
+
+
+def rows_of(columns: dict[str, list]) -> Iterator[dict]:
+    """The rows that a batch's columns (equal-length lists) hold, one dict each."""
+    names = tuple(columns)
+    for values in zip(*columns.values()):
+        yield dict(zip(names, values))
 
 
 def events(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
     """Events as `event_batches` reads them, one dict of EVENT_FIELDS each."""
     for batch in event_batches(store, ids):
-        for values in zip(*batch.values()):
-            yield dict(zip(EVENT_FIELDS, values))
+        yield from rows_of(batch)
 
 
 # The links, by table: (owner table, owner column, what a skip reason calls the link).
@@ -679,13 +690,8 @@ def link_batches(store: Store, table: str, ids: Iterable[int] | None = None) -> 
     for chunk, _owners in _main_chunks(store, select, "l.id", ids):
         _link_ids, ctx_ids, owner_ids, ctx_ok, owner_ok, repeats = zip(*chunk)
         if not (all(ctx_ok) and all(owner_ok) and not any(repeats)):
-            kept = []
-            for i in range(len(chunk)):
-                reason = _link_skip_reason(table, bool(ctx_ok[i]), bool(owner_ok[i]), bool(repeats[i]))
-                if reason:
-                    store.skipped[reason] += 1
-                else:
-                    kept.append(i)
+            kept = _kept(store, (_link_skip_reason(table, bool(c), bool(o), bool(r))
+                                 for c, o, r in zip(ctx_ok, owner_ok, repeats)))
             if not kept:
                 continue
             ctx_ids, owner_ids = ([column[i] for i in kept] for column in (ctx_ids, owner_ids))
@@ -694,8 +700,7 @@ def link_batches(store: Store, table: str, ids: Iterable[int] | None = None) -> 
 
 def _links(store: Store, table: str, ids: Iterable[int] | None) -> Iterator[dict]:
     for batch in link_batches(store, table, ids):
-        for context_id, owner_id in zip(batch["context_id"], batch["owner_id"]):
-            yield {"context_id": context_id, "owner_id": owner_id}
+        yield from rows_of(batch)
 
 
 def attributions(store: Store, ids: Iterable[int] | None = None) -> Iterator[dict]:
