@@ -30,15 +30,13 @@ CALL (t) {
     UNWIND CASE WHEN path IS NULL THEN [] ELSE nodes(path)[1..] END AS n
     WITH DISTINCT n
     WHERE n:Artifact
-      AND NOT EXISTS { (n)-[:CREATED_BY]->(c:Execution) WHERE c.operator = $trainer_operator }
-    RETURN collect(n) AS upstream_artifacts
-  }
-  CALL (upstream_artifacts) {
-    UNWIND upstream_artifacts AS a
-    MATCH (a)-[:CREATED_BY]->(x:Execution)
-    WHERE NOT x.operator IN [$trainer_operator, 'Resolver']
-    WITH DISTINCT x
-    RETURN collect(x) AS upstream_executions
+    // Each artifact's creator is read once: it drops the artifact when a Trainer made it, and is an
+    // upstream execution unless it is a Resolver (an artifact has at most one creator, step 2).
+    OPTIONAL MATCH (n)-[:CREATED_BY]->(c:Execution)
+    WITH n, c
+    WHERE NOT coalesce(c.operator = $trainer_operator, false)
+    RETURN collect(n) AS upstream_artifacts,
+           collect(DISTINCT CASE WHEN c.operator <> 'Resolver' THEN c END) AS upstream_executions
   }
   // Steps 1 and 5, downstream: from the Models, every live non-Trainer, non-Resolver reader
   // (never through baseline_model or base_model) and on through what it outputs.
