@@ -61,16 +61,17 @@ def main() -> None:
     settings = GraphletSettings()
     params = {"source": args.source, "trainer_operator": settings.trainer_operator,
               "model_types": list(settings.model_types), "trainers": None}
+    variants = forms()
     seconds: dict[str, list[float]] = {}
     with connect() as (driver, database), driver.session(database=database) as session:
         for round_ in range(1, args.rounds + 1):
-            for name, text in forms().items():
+            for name, text in variants.items():
                 session.run(clear, source=args.source, graphlets=None).consume()
                 began = time.perf_counter()
                 session.run(text, **params).consume()
                 took = time.perf_counter() - began
                 links = session.run("MATCH (g:Graphlet)-[c:CONTAINS]->() WHERE g.source = $source "
-                                    "RETURN count(g) AS n", source=args.source).single()["n"]
+                                    "RETURN count(c) AS n", source=args.source).single()["n"]
                 seconds.setdefault(name, []).append(took)
                 print(f"round {round_}: {name} {took:.1f} s, {links} CONTAINS links", file=sys.stderr, flush=True)
         session.run(clear, source=args.source, graphlets=None).consume()
