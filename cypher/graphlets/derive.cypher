@@ -78,6 +78,9 @@ CALL (targets) {
 // Changed, rules §10 step 4), read from both ends; an edge the pipeline had and that those do not show
 // stays while one execution pair still witnesses it (a sync may have deleted the only one). A
 // listed pipeline without edges yet (new, or rewritten by the sync) is derived from all its executions.
+// An execution's `pipeline` names the one Pipeline it is IN_PIPELINE of (a load and a sync write
+// both from one row), so the other end of an edge is in the pipeline when its `pipeline` is the
+// same as that of the end found through IN_PIPELINE: a property read instead of an expand.
 CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $pipelines IS NULL THEN [$source] ELSE [] END AS whole
@@ -97,21 +100,21 @@ CALL (p) {
     UNWIND CASE WHEN whole THEN [p] ELSE [] END AS q
     MATCH (q)<-[:IN_PIPELINE]-(a:Execution)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
     WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
-      AND (b)-[:IN_PIPELINE]->(q)
+      AND b.pipeline = a.pipeline
     RETURN a.operator + '->' + b.operator AS edge
     UNION
     // after a sync: edges through its Changed executions, as the feeding end ...
     UNWIND CASE WHEN whole THEN [] ELSE [p] END AS q
     MATCH (q)<-[:IN_PIPELINE]-(a:Execution:Changed)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
     WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
-      AND (b)-[:IN_PIPELINE]->(q)
+      AND b.pipeline = a.pipeline
     RETURN a.operator + '->' + b.operator AS edge
     UNION
     // ... and as the fed end
     UNWIND CASE WHEN whole THEN [] ELSE [p] END AS q
     MATCH (q)<-[:IN_PIPELINE]-(b:Execution:Changed)<-[i:INPUT]-(:Artifact)<-[o:OUTPUT]-(a:Execution)
     WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator <> b.operator
-      AND (a)-[:IN_PIPELINE]->(q)
+      AND a.pipeline = b.pipeline
     RETURN a.operator + '->' + b.operator AS edge
   } AS found, whole
   // ... and the other edges it had, while one pair of its executions still witnesses each
@@ -123,7 +126,7 @@ CALL (p) {
       WHERE edge STARTS WITH a.operator + '->'
       MATCH (a)-[o:OUTPUT]->(:Artifact)-[i:INPUT]->(b:Execution)
       WHERE o.event_type = 'OUTPUT' AND i.event_type = 'INPUT' AND a.operator + '->' + b.operator = edge
-        AND (b)-[:IN_PIPELINE]->(p)
+        AND b.pipeline = a.pipeline
     }
     RETURN edge
   } AS found
