@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlprov.analytics.graphlets import build
+from mlprov.analytics.graphlets import _RESAMPLED_SHARE, _UNSAMPLED_FLOOR, build
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.server.local import LocalServer
@@ -87,3 +87,28 @@ def test_a_sync_that_grows_a_source_leaves_samples_of_what_it_holds(unsampled, t
     assert sync(target, live).status == "synced"
     assert count(target, "Execution") > 2 * first  # a change that makes the old samples wrong
     assert_sampled(target, ("Execution", "Artifact"), "after the sync")
+
+
+def test_a_small_source_beside_a_large_one_is_built_on_its_plans(unsampled, tmp_path):
+    """A build refreshes the statistics after a step only once a twentieth of the graphlets, and more
+    than a hundred, may have changed (ARCHITECTURE.md, graphlet build): after each of the steps that
+    change indexed graphlet properties for a source that holds them all, and changed them; once at
+    the end for a small one."""
+    target = empty(unsampled)
+    cache = tmp_path / "cache"
+    cached_corpus(SMALL["pipelines"], SMALL["days"], SMALL["seed"], cache)
+    large = write_snapshot(tmp_path / "corpus.sqlite", day_end_ms(SMALL["days"]), cache_dir=cache,
+                           progress=None, **SMALL).store
+    load(target, large)
+    with target.driver() as driver:
+        first = build(driver, target.database, quiet=True)
+    # After members and after outcomes; the first clear removed nothing.
+    assert first.built == ["corpus"] and first.graphlets > _UNSAMPLED_FLOOR and first.refreshes == 2, first
+    assert_sampled(target, ("Graphlet",), "after building the only source")
+    held = count(target, "Graphlet")
+    load(target, store("penguin-tfma"))
+    with target.driver() as driver:
+        second = build(driver, target.database, quiet=True)
+    assert len(second.built) == 1 and second.graphlets > 0, second
+    assert 0 < second.graphlets < min(_RESAMPLED_SHARE * held, _UNSAMPLED_FLOOR), (second.graphlets, held)
+    assert second.refreshes == 1, second
