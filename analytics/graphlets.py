@@ -40,16 +40,9 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 # 3: each execution's holder count and first holder on the execution, no longer on its CONTAINS links.
 GRAPHLET_FORMAT = 3
 # The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
-# them the index samples are refreshed (mlprov.core.statistics) once they changed enough; the other
+# them the index samples are refreshed where they are outdated (mlprov.core.statistics); the other
 # steps write links and properties that no index holds, which the server counts exactly by itself.
 _CHANGE_INDEXED = ("clear", "members", "outcomes")
-# Neo4j resamples an index once a twentieth of its entries changed since the last sample
-# (`db.index_sampling.update_percentage`, 5 by default); below that a refresh resamples nothing and
-# only throws away the plans (see _Planning).
-_RESAMPLED_SHARE = 0.05
-# Nor is a plan made before a hundred graphlets came or went slow enough to matter: at worst it reads
-# all of them at each of a hundred rows, where the statistics say none are there.
-_UNSAMPLED_FLOOR = 100
 _REPLAN_FORCE = "CYPHER replan=force"
 # The one reason of graphlets.pending that an incremental build serves; every other one is a full build.
 SYNCED = "store synced"
@@ -87,7 +80,7 @@ class BuildReport:
     # source -> how much each step of an incremental build covered (see Scopes.counts)
     touched: dict[str, dict[str, int]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # source -> why its build failed (one line)
-    # Statistics refreshes after steps and at the end (_Planning), the one before the build aside.
+    # Statistics refreshes after steps that found an index outdated (the one before the build aside).
     refreshes: int = 0
 
 
@@ -144,12 +137,6 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
                 raise _connection_lost(f"while building the graphlets of source {source!r} (step {failed.step})") \
                     from failed.cause
             report.failed[source] = _fail_source(run, failed)
-    if planning.unsampled:  # what the last sources changed, below a twentieth each time
-        try:
-            _refresh(driver, database, planning)
-        except _CONNECTION_LOST as exc:  # every source is built and recorded: only the samples wait
-            log.warning("graphlets: built, but lost the connection to Neo4j while refreshing its index "
-                        "statistics (%s); the server refreshes them by itself in time", _server_message(exc))
     report.refreshes = planning.refreshes
     if report.failed:
         raise GraphletBuildError(report)
@@ -163,10 +150,6 @@ def _build_source(run: _Run, reason: str) -> None:
     # From here until mark_built the source says `building`: a build that dies half-way is
     # redone whole by the next one, which also absorbs the Changed marks left behind.
     run.step("mark_building")
-    try:
-        run.measure()
-    except _STEP_FAILED + _CONNECTION_LOST as exc:
-        raise _StepFailed("mark_building", exc) from exc
     trace_end, built_trace_end = run.read("scope_trace_end")[0]
     pipelines = None  # a full build changes every pipeline's rows
     if mode == INCREMENTAL:
@@ -229,19 +212,13 @@ def _fail_source(run: _Run, failed: _StepFailed) -> str:
 
 
 class _Planning:
-    """How one build keeps its plans fresh without paying for it once per source (ARCHITECTURE.md,
-    graphlet build). Each stored query runs as stored, `CYPHER replan=force`, the first time in a
-    build; later sources reuse that plan, which the server made from the same statistics. After a
-    step that changes indexed Graphlet properties, the statistics are refreshed (which also clears
-    every plan) only once the steps since the last refresh may have changed a twentieth of the
-    graph's graphlets, and more than a hundred: a source's step changes at most that source's
-    graphlets, and fewer changes than that leave the server's index samples as they were. A build of
-    one source with more graphlets than that, or of one that holds much of the graph, so refreshes
-    after each of those steps; a small source is built on the plans of the sources before it."""
+    """Each stored query is planned afresh once per build (ARCHITECTURE.md, graphlet build): it runs
+    as stored, `CYPHER replan=force`, the first time in a build; the later sources run it with
+    `replan=default`, which takes the plan that first run made, unless a statistics refresh has
+    thrown it away since."""
 
     def __init__(self) -> None:
         self.planned: set[str] = set()
-        self.unsampled = 0  # graphlets the steps may have changed since the last refresh
         self.refreshes = 0
 
     def query(self, name: str) -> queries.StoredQuery:
@@ -250,17 +227,6 @@ class _Planning:
             self.planned.add(name)
             return query
         return replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
-
-    def changed(self, graphlets: int, all_graphlets: int) -> bool:
-        """A step changed at most `graphlets`, among `all_graphlets` now: refresh the statistics?"""
-        self.unsampled += graphlets
-        return self.unsampled > max(_RESAMPLED_SHARE * all_graphlets, _UNSAMPLED_FLOOR)
-
-
-def _refresh(driver: neo4j.Driver, database: str, planning: _Planning) -> None:
-    statistics.refresh(driver, database)
-    planning.unsampled = 0
-    planning.refreshes += 1
 
 
 class _Run:
@@ -271,7 +237,6 @@ class _Run:
         self.driver, self.database, self.settings, self.source = driver, database, settings, source
         self.report, self.quiet = report, quiet
         self.planning = planning or _Planning()
-        self.graphlets = 0  # the source's graphlets before the build, then after members
 
     def _execute(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
         query = self.planning.query(f"graphlets.{name}")
@@ -289,22 +254,12 @@ class _Run:
             log.info("graphlets: %s: %s done in %.1fs", self.source, name, seconds)
         return rows
 
-    def measure(self) -> int:
-        """The graph's graphlets now; keeps the most the source has had in this build, an upper
-        bound on what any of its steps changed."""
-        _, rows = queries.execute(self.driver, self.database, "graphlets.share", source=self.source)
-        (graphlets, all_graphlets), = rows
-        self.graphlets = max(self.graphlets, graphlets)
-        return all_graphlets
-
     def step(self, name: str, **params: Any) -> None:
         self._execute(name, params)
         if name in _CHANGE_INDEXED:  # the next steps are planned on what this one wrote
             try:
-                all_graphlets = self.measure()
-                if self.planning.changed(self.graphlets, all_graphlets):
-                    _refresh(self.driver, self.database, self.planning)
-            except _STEP_FAILED + _CONNECTION_LOST as exc:
+                self.planning.refreshes += statistics.refresh(self.driver, self.database)
+            except _CONNECTION_LOST as exc:
                 raise _StepFailed(name, exc) from exc
 
     def read(self, name: str, **params: Any) -> list[list[Any]]:

@@ -5,18 +5,20 @@ empty graph says "empty" until then, and a graphlet build planned meanwhile walk
 inputs by scanning a whole index at every step (over 40 minutes for S, where seconds do). These tests
 run on a server whose background sampling is off, so nothing but mlprov itself can refresh the
 samples: after a load, a sync and a graphlet build, each index's sample must count what the graph
-holds.
+holds, or lag behind it by no more than a hundred entries (statistics.UNSAMPLED_FLOOR) or a
+twentieth, below which resampling is not worth the plans it throws away.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from mlprov.analytics.graphlets import _RESAMPLED_SHARE, _UNSAMPLED_FLOOR, build
+from mlprov.analytics.graphlets import build
+from mlprov.core.statistics import UNSAMPLED_FLOOR
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
 from mlprov.server.local import LocalServer
-from tests.helpers import empty, load, store, sync
+from tests.helpers import REAL_STORES, empty, load, store, sync
 
 pytestmark = pytest.mark.integration
 
@@ -67,9 +69,15 @@ def assert_sampled(target, labels: tuple[str, ...], when: str) -> None:
             f"{samples[(label, 'uid')]} entries, the graph holds {held}"
 
 
-def test_a_load_and_a_build_leave_samples_of_what_they_wrote(unsampled):
+def small_corpus(folder, day: int):
+    cache = folder / "cache"
+    cached_corpus(SMALL["pipelines"], SMALL["days"], SMALL["seed"], cache)
+    return write_snapshot(folder / "corpus.sqlite", day_end_ms(day), cache_dir=cache, progress=None, **SMALL).store
+
+
+def test_a_load_and_a_build_leave_samples_of_what_they_wrote(unsampled, tmp_path):
     target = empty(unsampled)
-    load(target, store("penguin-tfma"))
+    load(target, small_corpus(tmp_path, SMALL["days"]))
     assert_sampled(target, ("Execution", "Artifact"), "after the load")
     with target.driver() as driver:
         build(driver, target.database, quiet=True)
@@ -78,37 +86,44 @@ def test_a_load_and_a_build_leave_samples_of_what_they_wrote(unsampled):
 
 def test_a_sync_that_grows_a_source_leaves_samples_of_what_it_holds(unsampled, tmp_path):
     target = empty(unsampled)
-    cache = tmp_path / "cache"
-    cached_corpus(SMALL["pipelines"], SMALL["days"], SMALL["seed"], cache)
-    live = write_snapshot(tmp_path / "corpus.sqlite", day_end_ms(3), cache_dir=cache, progress=None, **SMALL).store
+    live = small_corpus(tmp_path, 3)
     load(target, live)
     first = count(target, "Execution")
-    replay(live, SMALL["days"], cache_dir=cache, progress=None, **SMALL)
+    replay(live, SMALL["days"], cache_dir=tmp_path / "cache", progress=None, **SMALL)
     assert sync(target, live).status == "synced"
     assert count(target, "Execution") > 2 * first  # a change that makes the old samples wrong
     assert_sampled(target, ("Execution", "Artifact"), "after the sync")
 
 
-def test_a_small_source_beside_a_large_one_is_built_on_its_plans(unsampled, tmp_path):
-    """A build refreshes the statistics after a step only once a twentieth of the graphlets, and more
-    than a hundred, may have changed (ARCHITECTURE.md, graphlet build): after each of the steps that
-    change indexed graphlet properties for a source that holds them all, and changed them; once at
-    the end for a small one."""
+def lag(target, label: str) -> int:
+    """How many entries the graph holds beyond what the label's uid index was last sampled at."""
+    return count(target, label) - index_samples(target)[(label, "uid")]
+
+
+def test_small_changes_keep_the_plans_until_they_add_up(unsampled, tmp_path):
+    """A refresh resamples only outdated indexes, and clears every plan: below a hundred changed
+    entries (statistics.UNSAMPLED_FLOOR) it is not done, so small stores load and build on the
+    plans made before them; the changes add up on the server until an index is worth resampling."""
     target = empty(unsampled)
-    cache = tmp_path / "cache"
-    cached_corpus(SMALL["pipelines"], SMALL["days"], SMALL["seed"], cache)
-    large = write_snapshot(tmp_path / "corpus.sqlite", day_end_ms(SMALL["days"]), cache_dir=cache,
-                           progress=None, **SMALL).store
-    load(target, large)
+    load(target, small_corpus(tmp_path, SMALL["days"]))
     with target.driver() as driver:
         first = build(driver, target.database, quiet=True)
     # After members and after outcomes; the first clear removed nothing.
-    assert first.built == ["corpus"] and first.graphlets > _UNSAMPLED_FLOOR and first.refreshes == 2, first
-    assert_sampled(target, ("Graphlet",), "after building the only source")
-    held = count(target, "Graphlet")
-    load(target, store("penguin-tfma"))
+    assert first.graphlets > UNSAMPLED_FLOOR and first.refreshes == 2, first
+    assert_sampled(target, ("Execution", "Artifact", "Graphlet"), "after the first build")
+    small = store("penguin-tfma")
+    load(target, small)
     with target.driver() as driver:
         second = build(driver, target.database, quiet=True)
-    assert len(second.built) == 1 and second.graphlets > 0, second
-    assert 0 < second.graphlets < min(_RESAMPLED_SHARE * held, _UNSAMPLED_FLOOR), (second.graphlets, held)
-    assert second.refreshes == 1, second
+    assert second.built == [small.stem] and 0 < second.graphlets < UNSAMPLED_FLOOR, second
+    assert second.refreshes == 0, second
+    assert 0 < lag(target, "Execution") <= UNSAMPLED_FLOOR and 0 < lag(target, "Graphlet") <= UNSAMPLED_FLOOR
+    # More small stores: each index is resampled once its changes add up, never lagging further.
+    resampled = False
+    for path in REAL_STORES:
+        if path != small:
+            before = lag(target, "Execution")
+            load(target, path)
+            resampled |= lag(target, "Execution") < before
+            assert lag(target, "Execution") <= max(UNSAMPLED_FLOOR, 0.05 * count(target, "Execution")), path.name
+    assert resampled
