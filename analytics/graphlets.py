@@ -137,7 +137,6 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
                 raise _connection_lost(f"while building the graphlets of source {source!r} (step {failed.step})") \
                     from failed.cause
             report.failed[source] = _fail_source(run, failed)
-    report.refreshes = planning.refreshes
     if report.failed:
         raise GraphletBuildError(report)
     return report
@@ -218,25 +217,23 @@ class _Planning:
     thrown it away since."""
 
     def __init__(self) -> None:
-        self.planned: set[str] = set()
-        self.refreshes = 0
+        self.planned: dict[str, queries.StoredQuery] = {}  # name -> the query as later sources run it
 
     def query(self, name: str) -> queries.StoredQuery:
+        if name in self.planned:
+            return self.planned[name]
         query = queries.registry().get(name)
-        if name not in self.planned:
-            self.planned.add(name)
-            return query
-        return replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
+        self.planned[name] = replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
+        return query
 
 
 class _Run:
     """One source's build: runs stored queries with the source and settings, and times each."""
 
     def __init__(self, driver: neo4j.Driver, database: str, settings: GraphletSettings, source: str,
-                 report: BuildReport, quiet: bool, planning: _Planning | None = None):
+                 report: BuildReport, quiet: bool, planning: _Planning):
         self.driver, self.database, self.settings, self.source = driver, database, settings, source
-        self.report, self.quiet = report, quiet
-        self.planning = planning or _Planning()
+        self.report, self.quiet, self.planning = report, quiet, planning
 
     def _execute(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
         query = self.planning.query(f"graphlets.{name}")
@@ -258,7 +255,7 @@ class _Run:
         self._execute(name, params)
         if name in _CHANGE_INDEXED:  # the next steps are planned on what this one wrote
             try:
-                self.planning.refreshes += statistics.refresh(self.driver, self.database)
+                self.report.refreshes += statistics.refresh(self.driver, self.database)
             except _CONNECTION_LOST as exc:
                 raise _StepFailed(name, exc) from exc
 

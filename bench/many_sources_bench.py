@@ -3,12 +3,12 @@
 A build plans each of its queries once, and a load or a build step refreshes the planner's
 statistics (which throws every plan away) only when the server counts an index as outdated by more
 than a hundred entries (ARCHITECTURE.md, graphlet build), so small stores are built on the plans
-that the build made for the first one. Baseline: the same
-stores, each loaded and then built by a build of its own, which plans every query afresh for it
-(what every source paid in any build before). Both run on one throwaway Neo4j; with `--beside`, a
-larger store is loaded and built there first, as a team's main store would be.
+that the build made for the first one. Baseline: the same stores, each loaded and then built by a
+build of its own, which plans every query afresh for it (what every source paid in any build
+before). Both run on one throwaway Neo4j; with `--beside`, a larger store is loaded and built
+there first, as a team's main store would be.
 
-    .venv/bin/python bench/many_sources_bench.py                       # the 17 real stores of tests/data
+    .venv/bin/python bench/many_sources_bench.py                       # the real stores of tests/data/mlmd
     .venv/bin/python bench/many_sources_bench.py --beside corpus_s.sqlite --copies 2
 """
 
