@@ -5,8 +5,9 @@ and (--mariadb) the loader's throughput from MariaDB against from SQLite on the 
    into a throwaway Neo4j (--bulk-first: by `load --bulk`), its graphlets built and every
    analysis table exported.
 2. The store grows by one day (`corpus replay`, in place, as an orchestrator writes it). After
-   --warm-days such days (default 1; each synced, built and exported, their times reported apart:
-   a daily job finds the server's plan cache holding its queries), the timed day's refresh path:
+   --warm-days such days on the same running server (default 1; each synced, built and exported,
+   their times reported apart: a daily job finds the server's plan cache holding its queries, its
+   page cache holding the graph and its JVM's code compiled), the timed day's refresh path:
    `mlprov sync` (its own process: wall time and peak RSS), `graphlets build`
    (incremental: only what the sync's `Changed` marks reach, rules §11), `export` (the analyses
    run first, so the slowest tables and build steps are reported).
@@ -103,8 +104,8 @@ def export_timing_tables(driver, database: str, folder: Path, report: dict, path
     return exported
 
 
-def prepare(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict, int]:
-    """Day D loaded, built and exported, then the warm days; the report so far and the last day synced."""
+def prepare(args, full, live: Path, server, folder: Path) -> dict:
+    """Day D loaded, built and exported; the report so far."""
     # The store only: its ground truth (write_snapshot's) would cost most of a generation at L.
     _, report_snapshot_s = timed(lambda: copy_as_of(full, live, day_end_ms(args.day)))
     report: dict = {"snapshot_s": report_snapshot_s, "store_mb_day_d": round(live.stat().st_size / 2**20, 1)}
@@ -117,21 +118,27 @@ def prepare(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict,
         report["rows_day_d"] = loaded.nodes + loaded.relationships
         _, report["initial_build_s"] = timed(lambda: build(driver, target.database, quiet=True))
         _, report["initial_export_s"] = timed(lambda: export(driver, target.database, folder / "export"))
-        day = args.day
-        if args.warm_days:
-            # The days a scheduled job has already synced against this server: the server's plan
-            # cache then holds the sync's and the incremental build's queries, as it does for a
-            # job that runs every day (the first day after a load also plans them).
-            earlier_days_s = []
-            for _ in range(args.warm_days):
-                day += 1
-                replay(live, day, cache_dir=args.cache_dir, progress=None, **corpus)
-                _, sync_s, _ = mlprov(target, "sync", str(live), "--quiet")
-                _, build_s = timed(lambda: build(driver, target.database, quiet=True))
-                _, export_s = timed(lambda: export(driver, target.database, folder / "export"))
-                earlier_days_s.append(round(sync_s + build_s + export_s, 1))
-            report["earlier_days_path_s"] = earlier_days_s
-    return report, day
+    return report
+
+
+def warm_days(args, corpus, live: Path, server, folder: Path) -> tuple[list[float], int]:
+    """The days a scheduled job has already synced against this running server before the timed one
+    (each path's seconds), and the last day synced. The server's plan cache then holds the sync's
+    and the incremental build's queries, its page cache the graph they read and its JVM the code
+    compiled, as for a job that runs every day against a server that keeps running (the first day
+    after a start or a load pays for all three)."""
+    target = server.target()
+    day, earlier_days_s = args.day, []
+    with target.driver() as driver:
+        for _ in range(args.warm_days):
+            day += 1
+            replay(live, day, cache_dir=args.cache_dir, progress=None, **corpus)
+            _, sync_s, _ = mlprov(target, "sync", str(live), "--quiet")
+            _, build_s = timed(lambda: build(driver, target.database, quiet=True))
+            _, export_s = timed(lambda: export(driver, target.database, folder / "export"))
+            earlier_days_s.append(round(sync_s + build_s + export_s, 1))
+            log.info("warm day %d: %.1f s", day, earlier_days_s[-1])
+    return earlier_days_s, day
 
 
 # What --workdir keeps of a prepared run, beside the report so far: the store, the export folder and
@@ -139,17 +146,17 @@ def prepare(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict,
 _KEPT = ("live", "export", "neo4j/data")
 
 
-def prepared(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict, int]:
-    """`prepare`, or with --workdir what an earlier run of the same arguments prepared there (so the
-    timed day and the baseline can be run again, with newer code, without the hour L takes to
-    prepare)."""
+def prepared(args, full, live: Path, server, folder: Path) -> dict:
+    """`prepare` on a started server, or with --workdir what an earlier run of the same arguments
+    prepared there (so the timed day and the baseline can be run again, with newer code, without
+    the hour L takes to prepare); the server is left running, except with --prepare-only. The warm
+    days are not kept: they run on the server that times the day (`warm_days`)."""
     if args.workdir is None:
         server.start()
-        return prepare(args, corpus, full, live, server, folder)
+        return prepare(args, full, live, server, folder)
     kept = args.workdir / "prepared"
     recorded = kept / "report.json"
-    key = {"scale": args.scale, "seed": args.seed, "day": args.day, "warm_days": args.warm_days,
-           "bulk_first": args.bulk_first}
+    key = {"scale": args.scale, "seed": args.seed, "day": args.day, "bulk_first": args.bulk_first}
     saved = json.loads(recorded.read_text()) if recorded.is_file() else None
     if saved is not None and saved["key"] == key:
         log.info("restoring the run prepared in %s", kept)
@@ -158,17 +165,17 @@ def prepared(args, corpus, full, live: Path, server, folder: Path) -> tuple[dict
             shutil.copytree(kept / part, folder / part)
         if not args.prepare_only:
             server.start()
-        return saved["report"], saved["day"]
+        return saved["report"]
     server.start()
-    report, day = prepare(args, corpus, full, live, server, folder)
+    report = prepare(args, full, live, server, folder)
     server.stop()
     shutil.rmtree(kept, ignore_errors=True)
     for part in _KEPT:
         shutil.copytree(folder / part, kept / part)
-    recorded.write_text(json.dumps({"key": key, "report": report, "day": day}))
+    recorded.write_text(json.dumps({"key": key, "report": report}))
     if not args.prepare_only:
         server.start()
-    return report, day
+    return report
 
 
 def sync_against_reload(args, corpus, full, folder: Path) -> dict:
@@ -176,9 +183,10 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
     live.parent.mkdir(parents=True, exist_ok=True)
     server = local_server(folder / "neo4j")
     try:
-        report, day = prepared(args, corpus, full, live, server, folder)
+        report = prepared(args, full, live, server, folder)
         if args.prepare_only:
             return report
+        report["earlier_days_path_s"], day = warm_days(args, corpus, live, server, folder)
         target = server.target()
         driver = target.driver()
         grown, report["replay_s"] = timed(lambda: replay(live, day + 1, cache_dir=args.cache_dir, progress=None,
@@ -262,13 +270,14 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="compare the graphs of the two paths")
     parser.add_argument("--warm-days", type=int, default=1,
                         help="days synced, built and exported (and timed apart) before the day that is timed against "
-                             "the full path, as a daily job has done before (0: time the first day after the load)")
+                             "the full path, as a daily job has done before on the same running server (0: time the "
+                             "first day after the load, or with --workdir after the server's start)")
     parser.add_argument("--mariadb", action="store_true", help="also time loading the full store from MariaDB")
     parser.add_argument("--bulk-first", action="store_true",
                         help="load day D with `load --bulk` (not measured against anything; saves time at L)")
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep what is prepared before the timed day (store, server data, exports) in "
-                             "WORKDIR/prepared, and reuse it in a later run with the same arguments")
+                        help="keep day D as prepared (store, server data, exports) in WORKDIR/prepared, and reuse "
+                             "it in a later run with the same arguments (the warm days run again there)")
     parser.add_argument("--prepare-only", action="store_true",
                         help="with --workdir: prepare (or restore) the run, then stop before the timed day")
     args = parser.parse_args()
