@@ -146,6 +146,7 @@ def _build_source(run: _Run, reason: str) -> None:
     report, source, settings = run.report, run.source, run.settings
     started = time.monotonic()
     mode = INCREMENTAL if reason == SYNCED else FULL
+    run.afresh = mode == FULL
     # From here until mark_built the source says `building`: a build that dies half-way is
     # redone whole by the next one, which also absorbs the Changed marks left behind.
     run.step("mark_building")
@@ -211,20 +212,25 @@ def _fail_source(run: _Run, failed: _StepFailed) -> str:
 
 
 class _Planning:
-    """Each stored query is planned afresh once per build (ARCHITECTURE.md, graphlet build): it runs
-    as stored, `CYPHER replan=force`, the first time in a build; the later sources run it with
-    `replan=default`, which takes the plan that first run made, unless a statistics refresh has
-    thrown it away since."""
+    """When the server plans a stored query afresh (ARCHITECTURE.md, graphlet build). A source built
+    in full runs each query as stored, `CYPHER replan=force`, the first time in a build: its graph
+    has just changed wholesale. Every other run (later sources of the build, and every source built
+    incrementally) uses `replan=default`, which takes the plan the server has cached, or makes one if
+    it has none (a statistics refresh throws them all away once the graph has changed enough)."""
 
     def __init__(self) -> None:
-        self.planned: dict[str, queries.StoredQuery] = {}  # name -> the query as later sources run it
+        self.forced: set[str] = set()  # queries planned afresh in this build
+        self.cached: dict[str, queries.StoredQuery] = {}  # name -> the query with replan=default
 
-    def query(self, name: str) -> queries.StoredQuery:
-        if name in self.planned:
-            return self.planned[name]
-        query = queries.registry().get(name)
-        self.planned[name] = replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
-        return query
+    def query(self, name: str, afresh: bool) -> queries.StoredQuery:
+        """The query to run: as stored when `afresh` (a full build) and not yet forced in this build."""
+        if afresh and name not in self.forced:
+            self.forced.add(name)
+            return queries.registry().get(name)
+        if name not in self.cached:
+            query = queries.registry().get(name)
+            self.cached[name] = replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
+        return self.cached[name]
 
 
 class _Run:
@@ -234,9 +240,10 @@ class _Run:
                  report: BuildReport, quiet: bool, planning: _Planning):
         self.driver, self.database, self.settings, self.source = driver, database, settings, source
         self.report, self.quiet, self.planning = report, quiet, planning
+        self.afresh = True  # plan each query afresh (once per build): false while building incrementally
 
     def _execute(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
-        query = self.planning.query(f"graphlets.{name}")
+        query = self.planning.query(f"graphlets.{name}", self.afresh)
         if "source" in query.params:
             params = {"source": self.source, **params}
         started = time.monotonic()
