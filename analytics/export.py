@@ -175,7 +175,8 @@ def _revisions(driver: neo4j.Driver, database: str) -> dict[str, dict]:
 def _partial(driver: neo4j.Driver, database: str, recorded: dict, revisions: dict[str, dict | None],
              old: pd.DataFrame, pipeline_revisions: dict[str, list]) -> Partial:
     """What to run again of a partitioned table exported with `recorded` (rules §13)."""
-    partial = Partial(gone=sorted(set(old["source"]) - set(revisions)))
+    # unique() in Arrow: a set of the column's 440,000 values was 0.2 s a table at L.
+    partial = Partial(gone=sorted(set(old["source"].unique()) - set(revisions)))
     for source, now in revisions.items():
         then = recorded.get(source)
         if now is None or then is None or then["lineage"] != now["lineage"] or now["revision"] < then["revision"]:
@@ -187,7 +188,7 @@ def _partial(driver: neo4j.Driver, database: str, recorded: dict, revisions: dic
             _, pipeline_revisions[source] = queries.execute(driver, database, "export.pipeline_revisions",
                                                            source=source)
         current = {name: revision for name, revision in pipeline_revisions[source]}
-        exported = set(old.loc[old["source"] == source, "pipeline"])
+        exported = set(old.loc[old["source"] == source, "pipeline"].unique())
         changed = {name for name, revision in current.items() if revision is None or revision > then["revision"]}
         partial.pipelines[source] = sorted(changed | (exported - set(current)))
     return partial

@@ -8,6 +8,8 @@ JSON: NaN and infinities are written as null (orchestrators' parsers refuse them
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -18,7 +20,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlprov.core.errors import BadInputError
 
@@ -77,12 +82,78 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _quote_characters() -> str:
+    """The characters that make pandas' `to_csv` (Python's csv writer, QUOTE_MINIMAL, a newline
+    ending each line) quote a field, asked of the csv module itself: which line-break characters it
+    quotes has differed between Python versions."""
+    quoted = []
+    for character in ',"\r\n':
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([f"a{character}b", "c"])
+        if buffer.getvalue().startswith('"'):
+            quoted.append(character)
+    return "".join(quoted)
+
+
+_NEEDS_QUOTES = "[" + _quote_characters() + "]"  # none of them is special in a class
+
+
+def _csv_quoted(values: pa.Array) -> pa.Array:
+    """Strings as a CSV field: quoted, with quotes doubled, only where a delimiter, a quote or a line
+    break needs it."""
+    needs = pc.fill_null(pc.match_substring_regex(values, _NEEDS_QUOTES), False)
+    if not pc.any(needs).as_py():
+        return values
+    wrapped = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+    return pc.if_else(needs, wrapped, values)
+
+
+def _csv_field(series: pd.Series) -> pa.Array | None:
+    """A column as the text `to_csv` writes for it (null where it writes nothing), or None for a
+    kind of column this does not know."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return pc.if_else(pa.array(series, type=pa.bool_(), from_pandas=True), "True", "False")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.cast(pa.array(series, type=pa.int64(), from_pandas=True), pa.string())
+    if pd.api.types.is_float_dtype(dtype):
+        # Python's shortest repr, as pandas writes floats (Arrow's own formatting differs: 1 for 1.0).
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        text = pa.array(list(map(float.__repr__, values.tolist())), type=pa.string())
+        return pc.if_else(pa.array(np.isnan(values)), pa.scalar(None, pa.string()), text)
+    if isinstance(dtype, pd.StringDtype):
+        return _csv_quoted(pc.cast(pa.array(series, from_pandas=True), pa.string()))
+    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return _csv_quoted(pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
+    return None
+
+
+def _fast_csv(frame: pd.DataFrame) -> str | None:
+    """`frame.to_csv(index=False)`, byte for byte, with the formatting and quoting done in Arrow
+    (about four times faster on the export's 330,000-row tables, and mostly without holding the
+    GIL the export's other threads need); None for a frame it does not know how to write (then
+    pandas writes it). One column is left to pandas: a row of one empty field is written `""`."""
+    if (len(frame.columns) < 2 or len(frame) == 0 or os.linesep != "\n"
+            or not all(isinstance(name, str) for name in frame.columns)):
+        return None
+    fields = []
+    for name in frame.columns:
+        field = _csv_field(frame[name])
+        if field is None:
+            return None
+        fields.append(pc.fill_null(field, ""))
+    header = ",".join(_csv_quoted(pa.array(list(frame.columns), type=pa.string())).to_pylist())
+    lines = pc.binary_join_element_wise(*fields, ",")
+    return header + "\n" + "\n".join(lines.to_pylist()) + "\n"
+
+
 def frame_text(frame: pd.DataFrame, fmt: Format | str, decimals: int | None = None) -> str:
     """A table as text: `table` (aligned, floats to `decimals` places when given), `csv` or `json`
     (a list of records, strict)."""
     fmt = Format(fmt)
     if fmt is Format.csv:
-        return frame.to_csv(index=False)
+        text = _fast_csv(frame)
+        return frame.to_csv(index=False) if text is None else text
     if fmt is Format.json:
         # pandas writes NaN, infinities and missing values as null, objects it does not know as
         # strings; in C, where a detour through Python objects takes 20 times longer.
