@@ -4,23 +4,27 @@
 // params: {source: {type: string, doc: source name}, graphlets: {type: list, doc: uids of the graphlets the build touched}}
 // returns: {pipeline: string}
 // internal: true
+// An execution's `pipeline` names the one Pipeline it is IN_PIPELINE of (a load and a sync write
+// both from one row, see graphlets.derive), so the pipelines are read from the executions reached
+// instead of expanding to Pipeline nodes: at L a day's Changed contexts reach about a million
+// executions, and the query took 0.6 of the time (4.4-6.1 s against 7.6-9.4 s, the same rows).
 CYPHER replan=force
 CALL () {
   MATCH (p:Pipeline:Changed)
   WHERE p.source = $source
   RETURN p.name AS pipeline
   UNION
-  MATCH (:Execution:Changed)-[:IN_PIPELINE]->(p:Pipeline)
-  WHERE p.source = $source
-  RETURN p.name AS pipeline
+  MATCH (e:Execution:Changed)
+  WHERE e.source = $source
+  RETURN e.pipeline AS pipeline
   UNION
-  MATCH (c:Context:Changed)<-[:ASSOCIATED_WITH]-(:Execution)-[:IN_PIPELINE]->(p:Pipeline)
+  MATCH (c:Context:Changed)<-[:ASSOCIATED_WITH]-(e:Execution)
   WHERE c.source = $source
-  RETURN DISTINCT p.name AS pipeline
+  RETURN DISTINCT e.pipeline AS pipeline
   UNION
-  MATCH (a:Artifact:Changed)-[:INPUT|OUTPUT]-(:Execution)-[:IN_PIPELINE]->(p:Pipeline)
+  MATCH (a:Artifact:Changed)-[:INPUT|OUTPUT]-(e:Execution)
   WHERE a.source = $source
-  RETURN DISTINCT p.name AS pipeline
+  RETURN DISTINCT e.pipeline AS pipeline
   UNION
   UNWIND $graphlets AS uid
   MATCH (g:Graphlet {uid: uid})
