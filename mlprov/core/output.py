@@ -115,7 +115,7 @@ def _csv_field(series: pd.Series) -> pa.Array | None:
     if pd.api.types.is_bool_dtype(dtype):
         return pc.if_else(pa.array(series, type=pa.bool_(), from_pandas=True), "True", "False")
     if pd.api.types.is_integer_dtype(dtype):
-        return pc.cast(pa.array(series, type=pa.int64(), from_pandas=True), pa.string())
+        return pc.cast(pa.array(series, from_pandas=True), pa.string())
     if pd.api.types.is_float_dtype(dtype):
         # Python's shortest repr, as pandas writes floats (Arrow's own formatting differs: 1 for 1.0).
         values = series.to_numpy(dtype="float64", na_value=np.nan)

@@ -48,6 +48,12 @@ def _frames() -> dict[str, pd.DataFrame]:
             "name": pd.Series(texts, dtype=object),
         }),
         "header to quote": pd.DataFrame({"a,b": ["x", "y"], 'say "c"': [1.5, 2.0], "plain": [True, False]}),
+        # Integers of other widths, the largest unsigned ones included.
+        "integer widths": pd.DataFrame({
+            "big": pd.array([2**64 - 1, None, 0], dtype="UInt64"),
+            "small": np.array([-128, 0, 127], dtype="int8"),
+            "u": np.array([2**63, 1, 2], dtype="uint64"),
+        }),
         "all null text": pd.DataFrame({"text": pd.array([None, None], dtype="str"), "n": [1, 2]}),
     }
 
