@@ -116,8 +116,9 @@ def _csv_field(series: pd.Series) -> pa.Array | None:
         return pc.if_else(pa.array(series, type=pa.bool_(), from_pandas=True), "True", "False")
     if pd.api.types.is_integer_dtype(dtype):
         return pc.cast(pa.array(series, from_pandas=True), pa.string())
-    if pd.api.types.is_float_dtype(dtype):
+    if pd.api.types.is_float_dtype(dtype) and dtype.itemsize == 8:
         # Python's shortest repr, as pandas writes floats (Arrow's own formatting differs: 1 for 1.0).
+        # Only 64-bit ones: pandas writes a float32 by its own shortest form (0.1), not a double's.
         values = series.to_numpy(dtype="float64", na_value=np.nan)
         text = pa.array(list(map(float.__repr__, values.tolist())), type=pa.string())
         return pc.if_else(pa.array(np.isnan(values)), pa.scalar(None, pa.string()), text)
