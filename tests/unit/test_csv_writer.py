@@ -74,7 +74,9 @@ def test_the_arrow_writer_writes_what_pandas_writes(name):
     pd.DataFrame({1: ["x", "y"], "n": [1, 2]}),  # a column name that is not text
     pd.DataFrame({"f": np.array([0.1, 1.5], dtype="float32"), "n": [1, 2]}),  # written as 0.1, not as a double
     pd.DataFrame({"f": pd.array([0.1, None], dtype="Float32"), "n": [1, 2]}),
-], ids=["one column", "no rows", "mixed objects", "datetimes", "numbered column", "float32", "Float32"])
+    pd.DataFrame([["x", 1], ["y", 2]], columns=["a", "a"]),
+], ids=["one column", "no rows", "mixed objects", "datetimes", "numbered column", "float32", "Float32",
+        "repeated name"])
 def test_what_the_arrow_writer_does_not_know_pandas_writes(frame):
     assert _fast_csv(frame) is None
     assert frame_text(frame, "csv") == frame.to_csv(index=False)
