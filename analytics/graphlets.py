@@ -38,7 +38,9 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 # built by an older version are rebuilt rather than read by analyses that expect what they lack.
 # 2: per-category costs on each graphlet (costs step).
 # 3: each execution's holder count and first holder on the execution, no longer on its CONTAINS links.
-GRAPHLET_FORMAT = 3
+# 4: the member facts `derive` compares (Schema and HyperParameters ids, Transform code, upstream
+#    operators) and the upstream and downstream sizes written by `members` on each Graphlet.
+GRAPHLET_FORMAT = 4
 # The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
 # them the index samples are refreshed where they are outdated (mlprov.core.statistics); the other
 # steps write links and properties that no index holds, which the server counts exactly by itself.

@@ -1,5 +1,5 @@
 // name: derive
-// summary: Store the facts several analyses share: per graphlet (every one, or the listed ones), its Trainer's input Examples and spans, its upstream and downstream sizes and what changed since the previous graphlet of its chain; per pipeline (every one, or the listed ones), its operator-level DAG edges.
+// summary: Store the facts several analyses share: per graphlet (every one, or the listed ones), its Trainer's input Examples and spans and what changed since the previous graphlet of its chain (from those and the member facts `members` stored); per pipeline (every one, or the listed ones), its operator-level DAG edges.
 // mode: write
 // params: {source: {type: string, doc: source name}, graphlets: {type: list, default: null, doc: uids of the graphlets to derive again (null for every graphlet of the source)}, pipelines: {type: list, default: null, doc: uids of the pipelines whose DAG edges to derive again from their executions that a sync changed (null for every pipeline of the source from all its executions)}}
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
@@ -29,37 +29,26 @@ CALL (targets) {
   UNWIND [pair IN pairs | pair[0]] + [pair IN pairs WHERE pair[1] IS NOT NULL | pair[1]] AS n
   WITH pairs, collect(DISTINCT n) AS needed
   UNWIND needed AS n
-  // One walk of the graphlet's CONTAINS links, each member's properties read once, and one of its
-  // Trainer's inputs; the fingerprint's lists are then taken from those two lists.
-  WITH pairs, n, COLLECT {
-         MATCH (n)-[c:CONTAINS]->(x)
-         WITH c.role AS role, x, x:Artifact AS artifact
-         WITH role, x, CASE WHEN artifact THEN x.type END AS type, CASE WHEN NOT artifact THEN x.operator END AS operator
-         RETURN [role, type, operator,
-                 CASE WHEN type IN ['Schema', 'HyperParameters'] THEN x.mlmd_id END,
-                 CASE WHEN operator = 'Transform' THEN coalesce(x.module_path, x.module_file) END,
-                 CASE WHEN role = 'trainer' THEN x END] AS member } AS members
-  UNWIND [m IN members WHERE m[0] = 'trainer' | m[5]] AS t
-  WITH pairs, n, t, members,
+  // The lists that depend on the members alone were stored by `members`; the Trainer's inputs are
+  // read here, since a sync can change an input's span without rebuilding the graphlet.
+  MATCH (n)-[:CONTAINS {role: 'trainer'}]->(t:Execution)
+  WITH pairs, n, t,
        COLLECT { MATCH (t)<-[i:INPUT]-(x:Artifact) WHERE i.event_type = 'INPUT' AND x.type = 'Examples'
                  RETURN [x.mlmd_id, x.span] AS example } AS examples
   WITH pairs, n, {
     examples: COLLECT { UNWIND examples AS x RETURN DISTINCT x[0] AS example_id ORDER BY example_id },
     spans: COLLECT { UNWIND examples AS x WITH x WHERE x[1] IS NOT NULL RETURN DISTINCT x[1] AS span ORDER BY span },
     trainer_code: coalesce(t.module_path, t.module_file),
-    schemas: COLLECT { UNWIND members AS m WITH m WHERE m[1] = 'Schema' RETURN m[3] AS schema_id ORDER BY schema_id },
-    hyperparameters: COLLECT { UNWIND members AS m WITH m WHERE m[1] = 'HyperParameters' RETURN m[3] AS hyperparameters_id ORDER BY hyperparameters_id },
-    transform_code: COLLECT { UNWIND members AS m WITH m WHERE m[4] IS NOT NULL RETURN DISTINCT m[4] AS code ORDER BY code },
-    operators: COLLECT { UNWIND members AS m WITH m WHERE m[0] IN ['upstream', 'trainer'] RETURN DISTINCT m[2] AS op ORDER BY op },
-    upstream: size([m IN members WHERE m[0] = 'upstream']),
-    downstream: size([m IN members WHERE m[0] = 'downstream'])
+    schemas: n.schema_ids,
+    hyperparameters: n.hyperparameters_ids,
+    transform_code: n.transform_code,
+    operators: n.upstream_operators
   } AS fingerprint
   WITH pairs, apoc.map.fromPairs(collect([n.uid, fingerprint])) AS fingerprints
   UNWIND pairs AS pair
   WITH pair[0] AS g, fingerprints[pair[0].uid] AS after,
        CASE WHEN pair[1] IS NULL THEN null ELSE fingerprints[pair[1].uid] END AS before
   SET g.input_examples = after.examples, g.input_spans = after.spans,
-      g.upstream_executions = after.upstream, g.downstream_executions = after.downstream,
       g.new_data = CASE WHEN before IS NULL THEN null
                         WHEN size(after.spans) > 0 AND size(before.spans) > 0 THEN any(s IN after.spans WHERE NOT s IN before.spans)
                         ELSE any(x IN after.examples WHERE NOT x IN before.examples) END,

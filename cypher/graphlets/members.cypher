@@ -1,5 +1,5 @@
 // name: members
-// summary: Create one Graphlet per live (not CACHED) Trainer execution of a source, or of the listed ones (rules §3 step 1), with CONTAINS links to its upstream (rules §3 step 3) and downstream (rules §3 step 5) member executions and to its member artifacts (rules §3 step 7).
+// summary: Create one Graphlet per live (not CACHED) Trainer execution of a source, or of the listed ones (rules §3 step 1), with CONTAINS links to its upstream (rules §3 step 3) and downstream (rules §3 step 5) member executions and to its member artifacts (rules §3 step 7); each Graphlet keeps its upstream and downstream sizes and the member facts `derive` compares along its chain (Schema and HyperParameters ids, Transform code, upstream operators).
 // mode: write
 // params: {source: {type: string, doc: source name}, trainer_operator: {type: string, doc: operator that anchors graphlets}, model_types: {type: list, doc: artifact types that are trained models}, trainers: {type: list, default: null, doc: uids of the Trainer executions to build graphlets for (null for every one of the source); their old graphlets must be gone}}
 CYPHER replan=force
@@ -75,6 +75,17 @@ CALL (t) {
   }
   WITH t, models, upstream_executions, downstream_executions, executions,
        apoc.coll.toSet(upstream_artifacts + models + outputs) AS artifacts
+  // What `derive` compares along a chain that depends on the members alone: kept here, where the
+  // members are at hand, so that `derive` need not walk every CONTAINS link again. The members
+  // change only when this step runs again (a graphlet with a changed member is rebuilt, rules §11).
+  // Each list is sorted, so it does not depend on the order the walks found the members in.
+  WITH t, models, upstream_executions, downstream_executions, executions, artifacts,
+       COLLECT { UNWIND artifacts AS a WITH a WHERE a.type = 'Schema' RETURN a.mlmd_id AS id ORDER BY id } AS schema_ids,
+       COLLECT { UNWIND artifacts AS a WITH a WHERE a.type = 'HyperParameters' RETURN a.mlmd_id AS id ORDER BY id } AS hyperparameters_ids,
+       COLLECT { UNWIND executions AS x WITH x WHERE x.operator = 'Transform'
+                 WITH coalesce(x.module_path, x.module_file) AS code WHERE code IS NOT NULL
+                 RETURN DISTINCT code ORDER BY code } AS transform_code,
+       COLLECT { UNWIND [t] + upstream_executions AS x RETURN DISTINCT x.operator AS op ORDER BY op } AS upstream_operators
   CREATE (g:Graphlet {
     uid: t.source + ':g:' + toString(t.mlmd_id),
     source: t.source,
@@ -86,6 +97,12 @@ CALL (t) {
     model_id: apoc.coll.min([m IN models | m.mlmd_id]),
     n_executions: size(executions),
     n_artifacts: size(artifacts),
+    upstream_executions: size(upstream_executions),
+    downstream_executions: size(downstream_executions),
+    schema_ids: schema_ids,
+    hyperparameters_ids: hyperparameters_ids,
+    transform_code: transform_code,
+    upstream_operators: upstream_operators,
     member_execution_ids: apoc.text.join([id IN apoc.coll.sort([x IN executions | x.mlmd_id]) | toString(id)], ' '),
     member_artifact_ids: apoc.text.join([id IN apoc.coll.sort([a IN artifacts | a.mlmd_id]) | toString(id)], ' '),
     ended_at: apoc.coll.max([x IN executions | coalesce(x.ended_at, x.created_at)])

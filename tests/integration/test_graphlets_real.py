@@ -118,6 +118,49 @@ def test_cypher_graphlets_equal_the_python_reference(real_graph, path):
         assert actual[column].astype(float).tolist() == pytest.approx(expected[column].astype(float).tolist()), column
 
 
+def test_each_graphlet_keeps_the_member_facts_of_its_links(real_graph):
+    # `members` stores, beside the CONTAINS links it writes, the facts `derive` compares along a
+    # chain; here they are worked out again in Python from the links themselves.
+    links = cypher(real_graph, """
+        MATCH (g:Graphlet)-[c:CONTAINS]->(x)
+        RETURN g.uid AS graphlet, c.role AS role, x:Artifact AS artifact, x.type AS type,
+               x.operator AS operator, x.mlmd_id AS id, coalesce(x.module_path, x.module_file) AS code""")
+    expected: dict[str, dict] = {}
+    for link in links:
+        facts = expected.setdefault(link["graphlet"], {
+            "upstream": 0, "downstream": 0, "schemas": [], "hyperparameters": [],
+            "transform_code": set(), "operators": set()})
+        if link["role"] in ("upstream", "downstream"):
+            facts[link["role"]] += 1
+        if link["artifact"]:
+            kind = {"Schema": "schemas", "HyperParameters": "hyperparameters"}.get(link["type"])
+            if kind:
+                facts[kind].append(link["id"])
+            continue
+        if link["operator"] == "Transform" and link["code"] is not None:
+            facts["transform_code"].add(link["code"])
+        if link["role"] in ("upstream", "trainer"):
+            facts["operators"].add(link["operator"])
+    stored = cypher(real_graph, """
+        MATCH (g:Graphlet)
+        RETURN g.uid AS graphlet, g.upstream_executions AS upstream, g.downstream_executions AS downstream,
+               g.schema_ids AS schemas, g.hyperparameters_ids AS hyperparameters,
+               g.transform_code AS transform_code, g.upstream_operators AS operators""")
+    assert len(stored) == len(expected) > 0
+    for row in stored:
+        facts = expected[row["graphlet"]]
+        assert (row["upstream"], row["downstream"]) == (facts["upstream"], facts["downstream"]), row["graphlet"]
+        assert row["schemas"] == sorted(facts["schemas"]), row["graphlet"]
+        assert row["hyperparameters"] == sorted(facts["hyperparameters"]), row["graphlet"]
+        assert row["transform_code"] == sorted(facts["transform_code"]), row["graphlet"]
+        assert row["operators"] == sorted(facts["operators"]), row["graphlet"]
+    # The real stores give each kind of fact somewhere, so none of the checks above is vacuous.
+    assert any(row["schemas"] for row in stored)
+    assert any(row["transform_code"] for row in stored)
+    assert any(row["upstream"] for row in stored) and any(row["downstream"] for row in stored)
+    assert any(len(row["operators"]) > 1 for row in stored)
+
+
 def test_build_is_idempotent_and_incremental(real_graph):
     with real_graph.driver() as driver:
         before = queries.run_df(driver, real_graph.database, "graphlets")
