@@ -114,4 +114,6 @@ CALL (t) {
   WITH g, t
   MATCH (p:Pipeline {uid: t.source + ':p:' + t.pipeline})
   CREATE (p)-[:HAS_GRAPHLET]->(g)
-} IN TRANSACTIONS OF 500 ROWS
+// 100 Trainers a transaction: at M, measured alternately, 0.87-0.94x the time of 500 a transaction
+// and 0.78-0.85x that of 2000 (each walk reads nodes the same transaction has already linked).
+} IN TRANSACTIONS OF 100 ROWS
