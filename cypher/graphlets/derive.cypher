@@ -5,10 +5,10 @@
 // One batch at a time: concurrent batches once stored wrong facts (ARCHITECTURE.md, graphlet build).
 // Each batch writes only its own chains' graphlets, then its own pipelines.
 // Per chain (pipeline, Trainer node), each graphlet is compared with the one before it (NEXT);
-// every fingerprint is computed once, also when it serves as the one before. The first graphlet
-// of a chain has no change flags. Input Examples and spans are sorted, so they do not depend on
-// the order the Trainer's events were stored in.
-// Each fingerprint list is returned under a column name of its own.
+// every fingerprint is put together once, also when it serves as the one before: the Trainer's
+// input Examples and spans read here, the member facts from the lists `members` stored. The first
+// graphlet of a chain has no change flags. Input Examples and spans are sorted, so they do not
+// depend on the order the Trainer's events were stored in.
 CYPHER replan=force
 CALL () {
   UNWIND CASE WHEN $graphlets IS NULL THEN [$source] ELSE [] END AS whole
