@@ -1,6 +1,7 @@
 """A new user's first look at a big store, end to end: generate the synthetic corpus, start an empty
 Neo4j, bulk-load the store into it, build the graphlets, run the analyses and write the report.
-Each stage is timed, and so is the total. Beside them is the floor of the load: the bare
+Each stage is timed, and so is the total. After them (not timed) the graphlets are compared with
+the generator's ground truth, row for row. Beside them is the floor of the load: the bare
 `neo4j-admin database import full` run again on the very files the bulk load wrote, with the same
 options and heap, into another throwaway server's database (as in bulk_load_bench.py).
 
@@ -23,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from bulk_load_bench import bare_import, keeper, throwaway_local
 from throwaway import keep_results
 
@@ -30,11 +33,37 @@ from mlprov.analytics.graphlets import build
 from mlprov.analytics.report import write_report
 from mlprov.analytics.tables import run_tables
 from mlprov.bulk_load import bulk_load
+from mlprov.core import queries
 from mlprov.core.connection import open_driver
 from mlprov.corpus import generate
 from mlprov.corpus.generate import SCALES
 
 GOAL_TOTAL_S = 15 * 60
+# The graphlet facts the generator's ground truth holds exactly, and those it holds as sums.
+EXACT = ["pipeline", "trainer_id", "outcome", "n_executions", "n_artifacts",
+         "member_execution_ids", "member_artifact_ids", "model_id"]
+COSTS = ["cost_full_s", "cost_amortized_s", "cost_first_use_s"]
+
+
+def against_truth(actual: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """How many graphlets equal the generator's ground truth on every exact fact, and the largest
+    difference of a cost (sums in another order differ in their last bits)."""
+    # Inner: a graphlet on one side only counts as unequal, and no column takes a float dtype for it.
+    merged = truth.merge(actual, on="trainer_id", how="inner", suffixes=("_truth", ""))
+    both = pd.Series(True, index=merged.index)
+    equal = both.copy()
+    for column in EXACT:
+        if column == "trainer_id":
+            continue
+        left, right = merged[f"{column}_truth"], merged[column]
+        if column == "model_id":  # ids, whichever dtype their nulls gave the column
+            left, right = (pd.to_numeric(side).astype("Int64") for side in (left, right))
+        left, right = (side.astype("string").fillna("<null>") for side in (left, right))
+        equal &= left == right
+    cost_gap = max(float((merged.loc[both, f"{c}_truth"].astype(float) - merged.loc[both, c].astype(float)).abs().max())
+                   for c in COSTS)
+    return {"truth_graphlets": len(truth), "built_graphlets": len(actual),
+            "graphlets_equal_to_truth": int(equal.sum()), "largest_cost_difference_s": cost_gap}
 
 
 def stage(name: str) -> float:
@@ -72,6 +101,9 @@ def run(scale: str, seed: int, workdir: Path, scratch: Path, store: Path | None)
             started = stage("report")
             write_report(driver, database, workdir / "report", source=source, tables=tables)
             seconds["report"] = time.perf_counter() - started
+            stage("comparing the graphlets with the generator's ground truth (not part of the total)")
+            truth = pd.read_parquet(store.with_name("graphlets.parquet"))
+            checked = against_truth(queries.run_df(driver, database, "graphlets", source=source), truth)
     finally:
         server.stop()
     total = sum(seconds.values())
@@ -89,6 +121,7 @@ def run(scale: str, seed: int, workdir: Path, scratch: Path, store: Path | None)
         "bulk_vs_bare_importer": round(seconds["bulk_load"] / bare, 2),
         "slowest_build_steps": ", ".join(f"{step} {s:.1f}s" for step, s in
                                          sorted(built.step_seconds.items(), key=lambda item: -item[1])[:4]),
+        **checked,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
