@@ -10,7 +10,8 @@ and (--mariadb) the loader's throughput from MariaDB against from SQLite on the 
    page cache holding the graph and its JVM's code compiled), the timed day's refresh path:
    `mlprov sync` (its own process: wall time and peak RSS), `graphlets build`
    (incremental: only what the sync's `Changed` marks reach, rules §11), `export` (the analyses
-   run first, so the slowest tables and build steps are reported).
+   run first, so the slowest tables and build steps are reported). Then, untimed, how many rows
+   of each exported table the day changed: what any exact refresh has to produce again.
 3. The baseline, same server, same grown store: `mlprov load --replace` (its own process), a
    full graphlet build, a full export into a fresh folder.
 4. --check: the graph after 2 and after 3 have the same content fingerprint.
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -102,6 +104,22 @@ def export_timing_tables(driver, database: str, folder: Path, report: dict, path
     report[f"{path}_export_tables_s"] = slowest(exported.table_seconds, n=len(exported.table_seconds))
     report[f"{path}_export_refreshed_pipelines"] = exported.refreshed
     return exported
+
+
+def table_rows(folder: Path) -> dict[str, Counter]:
+    """Each exported table's rows as a multiset of row hashes (read from its Parquet file)."""
+    import pandas as pd
+
+    return {path.stem: Counter(pd.util.hash_pandas_object(pd.read_parquet(path), index=False).tolist())
+            for path in sorted(folder.glob("*.parquet"))}
+
+
+def rows_changed(before: dict[str, Counter], folder: Path) -> dict[str, list[int]]:
+    """Per table, [rows now, rows not there before (new or changed)]: what the day changed in the
+    tables, so what any exact refresh has to produce again, whatever its method."""
+    after = table_rows(folder)
+    return {name: [sum(rows.values()), sum((rows - before.get(name, Counter())).values())]
+            for name, rows in after.items()}
 
 
 def prepare(args, full, live: Path, server, folder: Path) -> dict:
@@ -203,9 +221,12 @@ def sync_against_reload(args, corpus, full, folder: Path) -> dict:
         report["sync_build_touched"] = {key: value for touched in built.touched.values()
                                         for key, value in touched.items()}
         report["sync_build_slowest"] = slowest(built.step_seconds)
+        before_day = table_rows(folder / "export")
         exported, report["sync_export_s"] = timed(lambda: export_timing_tables(driver, target.database,
                                                                                folder / "export", report, "sync"))
         report["sync_export_tables"] = len(exported.written)
+        # Outside the timed export: the rows the day changed, table by table ([rows, new or changed]).
+        report["day_rows_changed"] = rows_changed(before_day, folder / "export")
         report["sync_path_s"] = report["sync_s"] + report["sync_build_s"] + report["sync_export_s"]
         log.info("the day's sync path, before the full path's baseline: %s", report)
         if args.check:
