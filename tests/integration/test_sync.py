@@ -23,6 +23,7 @@ from mlprov.core import queries
 from mlprov.core.settings import GraphletSettings
 from mlprov.corpus import day_end_ms, replay, write_snapshot
 from mlprov.corpus.full_cache import cached_corpus
+from mlprov.loader.store_diff import LINK_TABLES, NODE_TABLES, graph_counts
 from mlprov.loader.store_state import file_sha256
 from scripts.graph_fingerprint import fingerprint
 from tests.helpers import REAL_STORES, empty, load, run_cli, store, sync
@@ -175,6 +176,40 @@ def test_rows_that_left_the_store_are_removed_and_reported(clean_db, reference_n
     again = run_cli(clean_db, "sync", str(live), "--quiet")
     assert again.returncode == 0 and again.stdout.startswith("live\tunchanged\t"), again.stderr
     assert fingerprint_of(clean_db, marks=True) == before
+
+
+def _store_rows(path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in (*NODE_TABLES, *LINK_TABLES)}
+
+
+def _operator_rows(plan, kind: str) -> int:
+    """The rows a profiled plan's operators of one kind produced."""
+    own = plan.get("rows", 0) if plan["operatorType"].split("@")[0] == kind else 0
+    return own + sum(_operator_rows(child, kind) for child in plan.get("children", []))
+
+
+def test_graph_counts_of_a_source_alone_and_beside_another_are_its_store_rows(clean_db):
+    """The sync finds rows that left the store by these counts: alone in the database a source is
+    counted from Neo4j's counts by label and type (its own nodes are not walked); beside another
+    source, by walking its own nodes. Both must give the store's rows (stores without skipped rows)."""
+    first, second = store("Syahrrulll"), store("penguin-transform")
+    load(clean_db, first, source_name="first")
+    counts_query = queries.registry().get("sync.graph_counts").body
+    with clean_db.driver() as driver:
+        assert graph_counts(driver, clean_db.database, "first") == _store_rows(first)
+        profiled = driver.execute_query("PROFILE " + counts_query, {"source": "first"}, database_=clean_db.database)
+        plan = profiled.summary.profile
+        assert _operator_rows(plan, "NodeCountFromCountStore") == 3
+        assert _operator_rows(plan, "NodeIndexSeek") == 0  # the walk of the source's own nodes did not run
+    load(clean_db, second, source_name="second")
+    with clean_db.driver() as driver:
+        assert graph_counts(driver, clean_db.database, "first") == _store_rows(first)
+        assert graph_counts(driver, clean_db.database, "second") == _store_rows(second)
+        profiled = driver.execute_query("PROFILE " + counts_query, {"source": "first"}, database_=clean_db.database)
+        assert _operator_rows(profiled.summary.profile, "NodeIndexSeek") == sum(_store_rows(first)[t]
+                                                                                for t in NODE_TABLES)
 
 
 def test_rows_pointing_at_rows_that_left_are_counted_as_skipped_like_a_fresh_load(clean_db, reference_neo4j,
