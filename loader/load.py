@@ -222,7 +222,8 @@ def removed_if_refused(driver: neo4j.Driver, database: str, source: str, where: 
 
 def _same_state(existing: dict, state: StoreState) -> bool:
     """The source holds this very store state (for a file, also these very bytes)."""
-    return existing["version"] == state.version and existing["watermarks"] == state.watermarks.to_json()
+    # Watermarks first: a store that changed is told apart without waiting for its digest.
+    return existing["watermarks"] == state.watermarks.to_json() and existing["version"] == state.version
 
 
 def finish_source(driver: neo4j.Driver, database: str, result: LoadResult, finished: datetime) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from mlprov.core.errors import BadInputError
@@ -119,10 +120,15 @@ class StoreState:
     kind: str
     location: str
     path: str | None
-    sha256: str
+    # The store's sha256, being computed beside the read (`read_state`); `sha256` waits for it.
+    digest: Future
     schema_version: int
     watermarks: Watermarks
     identity: Identity
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
     @property
     def version(self) -> str:
@@ -148,18 +154,27 @@ def file_sha256(path) -> str:
 
 def read_state(store: mlmd.Store) -> StoreState:
     """The store's state as of its read transaction. A SQLite file cannot change under an open read
-    transaction (a writer waits for it), so its bytes hashed now are the rows read now."""
+    transaction (a writer waits for it), so its bytes hashed now are the rows read now.
+
+    A file is hashed in a thread of its own while the caller goes on reading the store in the same
+    transaction (at L 2.5 GB: about 1.7 s of a day's sync, which hashlib and the file reads do
+    without holding the GIL); the digest is waited for where it is used. Callers keep the store
+    open until then, and compare watermarks before versions, so a store that changed is known to
+    have changed without waiting."""
     watermarks = read_watermarks(store)
+    digest: Future = Future()
     if store.path is not None:
-        digest = file_sha256(store.path)
+        hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-sha256")
+        digest = hashing.submit(file_sha256, store.path)
+        hashing.shutdown(wait=False)
     else:
         content = json.dumps({"schema_version": store.schema_version, "watermarks": asdict(watermarks)}, sort_keys=True)
-        digest = hashlib.sha256(content.encode()).hexdigest()
+        digest.set_result(hashlib.sha256(content.encode()).hexdigest())
     return StoreState(
         kind=store.identity.kind,
         location=store.location.recorded if store.location is not None else store.identity.location,
         path=str(store.path) if store.path is not None else None,
-        sha256=digest,
+        digest=digest,
         schema_version=store.schema_version,
         watermarks=watermarks,
         identity=read_identity(store),

@@ -115,8 +115,9 @@ def _sync_open_store(store: mlmd.Store, source: str, driver: neo4j.Driver, datab
                                  marking=marking)
         return SyncResult(source, where, "loaded", loaded.nodes + loaded.relationships, {}, [], loaded.nodes,
                           loaded.relationships, loaded.skipped, loaded.seconds)
-    if existing["status"] == "loaded" and existing["version"] == state.version \
-            and existing["watermarks"] == state.watermarks.to_json():
+    # Watermarks before the version: a store that changed is told apart without waiting for its digest.
+    if existing["status"] == "loaded" and existing["watermarks"] == state.watermarks.to_json() \
+            and existing["version"] == state.version:
         log.info("%s: source %r is up to date", where, source)
         skipped = _parse_skipped(existing["skipped_reasons"])
         return SyncResult(source, where, "unchanged", 0, {}, [], existing["n_nodes"] or 0,

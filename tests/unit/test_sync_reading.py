@@ -4,6 +4,7 @@ reader skips them, what the Source records of a store, and the upsert sink's ord
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 
@@ -114,6 +115,22 @@ def test_the_recorded_state_tells_the_same_store_from_another(tmp_path):
                 check_same_store(different, state.identity, "tfma")
         finally:
             different.close()
+
+
+def test_the_digest_hashed_beside_the_read_is_the_files_sha256(tmp_path):
+    """`read_state` hashes a file in a thread of its own while the store is read: what it records
+    is still that file's sha256, and another file's state records another one."""
+    digests = {}
+    for name in ("penguin-tfma", "Syahrrulll"):
+        opened_store = opened(store(name))
+        try:
+            state = read_state(opened_store)
+            find_changes(opened_store, state.watermarks, 0)  # reading goes on while it hashes
+            digests[name] = state.facts()["sha256"]
+            assert digests[name] == state.version == hashlib.sha256(store(name).read_bytes()).hexdigest()
+        finally:
+            opened_store.close()
+    assert digests["penguin-tfma"] != digests["Syahrrulll"]
 
 
 def test_the_upsert_sink_sends_rows_without_nulls_and_removals_last(monkeypatch):
