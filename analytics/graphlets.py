@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -131,9 +133,10 @@ def build(driver: neo4j.Driver, database: str, settings: GraphletSettings | None
             report.skipped[source] = reason
             log.warning("graphlets: skipping source %r: %s", source, reason)
             continue
-        run = _Run(driver, database, settings, source, report, quiet, planning)
         try:
-            _build_source(run, reason)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphlets-read") as reads:
+                run = _Run(driver, database, settings, source, report, quiet, planning, reads)
+                _build_source(run, reason)
         except _StepFailed as failed:
             if isinstance(failed.cause, _CONNECTION_LOST):
                 raise _connection_lost(f"while building the graphlets of source {source!r} (step {failed.step})") \
@@ -152,15 +155,17 @@ def _build_source(run: _Run, reason: str) -> None:
     # From here until mark_built the source says `building`: a build that dies half-way is
     # redone whole by the next one, which also absorbs the Changed marks left behind.
     run.step("mark_building")
-    trace_end, built_trace_end = run.read("scope_trace_end")[0]
+    # It reads the executions' times, no links, and no step writes those: beside the first steps.
+    trace_read = run.later("scope_trace_end")
     pipelines = None  # a full build changes every pipeline's rows
     if mode == INCREMENTAL:
-        scopes = _incremental(run, trace_end, built_trace_end)
+        scopes = _incremental(run, trace_read)
         report.touched[source] = scopes.counts()
         pipelines = scopes.exported
     else:
         for step in BUILD_STEPS:
-            run.step(step, **({"trace_end": trace_end} if step == "outcomes" else {}))
+            run.step(step, **({"trace_end": trace_read.result()[0][0]} if step == "outcomes" else {}))
+    trace_end = trace_read.result()[0][0]
     n = run.read("count")[0][0]
     seconds = time.monotonic() - started
     run.step("mark_built", fingerprint=fingerprint(settings), pipelines=pipelines,
@@ -223,26 +228,30 @@ class _Planning:
     def __init__(self) -> None:
         self.forced: set[str] = set()  # queries planned afresh in this build
         self.cached: dict[str, queries.StoredQuery] = {}  # name -> the query with replan=default
+        self._lock = threading.Lock()  # the build's reads ask from a second thread
 
     def query(self, name: str, afresh: bool) -> queries.StoredQuery:
         """The query to run: as stored when `afresh` (a full build) and not yet forced in this build."""
-        if afresh and name not in self.forced:
-            self.forced.add(name)
-            return queries.registry().get(name)
-        if name not in self.cached:
-            query = queries.registry().get(name)
-            self.cached[name] = replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
-        return self.cached[name]
+        with self._lock:
+            if afresh and name not in self.forced:
+                self.forced.add(name)
+                return queries.registry().get(name)
+            if name not in self.cached:
+                query = queries.registry().get(name)
+                self.cached[name] = replace(query, body=query.body.replace(_REPLAN_FORCE, "CYPHER replan=default"))
+            return self.cached[name]
 
 
 class _Run:
-    """One source's build: runs stored queries with the source and settings, and times each."""
+    """One source's build: runs stored queries with the source and settings, and times each. The
+    steps run one after another; `later` starts a read beside them, on a second connection."""
 
     def __init__(self, driver: neo4j.Driver, database: str, settings: GraphletSettings, source: str,
-                 report: BuildReport, quiet: bool, planning: _Planning):
+                 report: BuildReport, quiet: bool, planning: _Planning, reads: ThreadPoolExecutor):
         self.driver, self.database, self.settings, self.source = driver, database, settings, source
-        self.report, self.quiet, self.planning = report, quiet, planning
+        self.report, self.quiet, self.planning, self.reads = report, quiet, planning, reads
         self.afresh = True  # plan each query afresh (once per build): false while building incrementally
+        self._timing = threading.Lock()
 
     def _execute(self, name: str, params: dict[str, Any]) -> list[list[Any]]:
         query = self.planning.query(f"graphlets.{name}", self.afresh)
@@ -255,7 +264,8 @@ class _Run:
         except _STEP_FAILED + _CONNECTION_LOST as exc:
             raise _StepFailed(name, exc) from exc
         seconds = time.monotonic() - started
-        self.report.step_seconds[name] = self.report.step_seconds.get(name, 0.0) + seconds
+        with self._timing:
+            self.report.step_seconds[name] = self.report.step_seconds.get(name, 0.0) + seconds
         if not self.quiet:
             log.info("graphlets: %s: %s done in %.1fs", self.source, name, seconds)
         return rows
@@ -270,6 +280,12 @@ class _Run:
 
     def read(self, name: str, **params: Any) -> list[list[Any]]:
         return self._execute(name, params)
+
+    def later(self, name: str, **params: Any) -> Future[list[list[Any]]]:
+        """Start a read beside the steps; its rows (or the _StepFailed it raised) come from result().
+        Only for a read of what no step still to run before result() writes, and which reads no link
+        while a step adds or removes links (ARCHITECTURE.md, graphlet build: a record-format bug)."""
+        return self.reads.submit(self._execute, name, params)
 
 
 @dataclass
@@ -302,7 +318,7 @@ def _since(starts: Iterable[int | None]) -> int | None:
     return None if any(s is None for s in starts) else min(starts)
 
 
-def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) -> Scopes:
+def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
     """Absorb what a sync marked Changed (rules §11): every scope follows from the marks and from
     what the steps before it wrote, and each step runs on its scope only."""
     scopes = Scopes()
@@ -355,10 +371,16 @@ def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) 
     linked_to_old = {f for facts in old.values() for f in facts["linked_from"]}
     scopes.links = sorted((rebuilt | linked_to_old) - removed)
     run.step("links", graphlets=scopes.links)
+    # What `derive` and the export's pipelines need from the sync's marks and the links the steps
+    # above wrote: read beside the steps up to `costs`, which write properties only (no links).
+    spans_read = run.later("scope_spans")
+    pipelines_read = run.later("scope_pipelines")
+    marked_read = run.later("scope_touched_pipelines")
 
     # rules §3 step 9: outcomes of the rebuilt graphlets, of those that became or stopped being
     # last of their chain, of last graphlets the moved trace end brings into or out of the open
     # window, and of holders of a changed PushedModel or blessing.
+    trace_end, built_trace_end = trace_read.result()[0]
     window = set()
     if trace_end is not None and built_trace_end is not None and trace_end != built_trace_end:
         window = {row[0] for row in run.read("scope_window", trace_end=trace_end, built_trace_end=built_trace_end)}
@@ -388,15 +410,16 @@ def _incremental(run: _Run, trace_end: int | None, built_trace_end: int | None) 
     # Derived facts: the rebuilt graphlets, those after them or after another graphlet now, and
     # those whose input spans a sync changed (with the graphlet after each); the DAG edges of every
     # pipeline with a changed execution.
-    spans = run.read("scope_spans")
+    spans = spans_read.result()
     changed_spans = {row[0] for row in spans} | {row[1] for row in spans if row[1]}
     scopes.derived = sorted((rebuilt | previous_changed | after_rebuilt | changed_spans) - removed)
-    scopes.pipelines = [row[0] for row in run.read("scope_pipelines")]
+    scopes.pipelines = [row[0] for row in pipelines_read.result()]
     run.step("derive", graphlets=scopes.derived, pipelines=scopes.pipelines)
 
     # rules §13: the pipelines an export refreshes, read before the Changed marks go.
     touched = set(scopes.links) | set(scopes.outcomes) | set(scopes.cost_graphlets) | set(scopes.derived) | rebuilt
-    scopes.exported = sorted({row[0] for row in run.read("scope_touched_pipelines", graphlets=sorted(touched))}
+    scopes.exported = sorted({row[0] for row in marked_read.result()}
+                             | {row[0] for row in run.read("scope_graphlet_pipelines", graphlets=sorted(touched))}
                              | {old[graphlet]["pipeline"] for graphlet in removed})
     run.step("absorb_changes")
     return scopes

@@ -1,7 +1,7 @@
 // name: scope_touched_pipelines
-// summary: Incremental build (rules §11): the pipelines whose rows an analysis partitioned by pipeline may give differently now: each pipeline holding a node a sync marked Changed (an execution, or one associated with a changed context or linked to a changed artifact), and the pipeline of each graphlet the build touched.
+// summary: Incremental build (rules §11): the pipelines whose rows an analysis partitioned by pipeline may give differently now because of the sync's marks: each pipeline holding a node a sync marked Changed (an execution, or one associated with a changed context or linked to a changed artifact). The pipelines of the graphlets the build touched are graphlets.scope_graphlet_pipelines.
 // mode: read
-// params: {source: {type: string, doc: source name}, graphlets: {type: list, doc: uids of the graphlets the build touched}}
+// params: {source: {type: string, doc: source name}}
 // returns: {pipeline: string}
 // internal: true
 // An execution's `pipeline` names the one Pipeline it is IN_PIPELINE of (a load and a sync write
@@ -25,10 +25,6 @@ CALL () {
   MATCH (a:Artifact:Changed)-[:INPUT|OUTPUT]-(e:Execution)
   WHERE a.source = $source
   RETURN DISTINCT e.pipeline AS pipeline
-  UNION
-  UNWIND $graphlets AS uid
-  MATCH (g:Graphlet {uid: uid})
-  RETURN g.pipeline AS pipeline
 }
 RETURN pipeline
 ORDER BY pipeline
