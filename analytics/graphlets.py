@@ -35,14 +35,16 @@ from mlprov.core.transactions import release_orphans
 
 log = logging.getLogger(__name__)
 
-BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "absorb_changes")
+BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "costs", "derive", "tallies",
+               "absorb_changes")
 # What the steps write, versioned: raised whenever a step writes new or other properties, so graphlets
 # built by an older version are rebuilt rather than read by analyses that expect what they lack.
 # 2: per-category costs on each graphlet (costs step).
 # 3: each execution's holder count and first holder on the execution, no longer on its CONTAINS links.
 # 4: the member facts `derive` compares (Schema and HyperParameters ids, Transform code, upstream
 #    operators) and the upstream and downstream sizes written by `members` on each Graphlet.
-GRAPHLET_FORMAT = 4
+# 5: each Pipeline's tallies (`tally_*`), which the whole-graph cost, waste and outcome analyses add up.
+GRAPHLET_FORMAT = 5
 # The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
 # them the index samples are refreshed where they are outdated (mlprov.core.statistics); the other
 # steps write links and properties that no index holds, which the server counts exactly by itself.
@@ -421,6 +423,10 @@ def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
     scopes.exported = sorted({row[0] for row in marked_read.result()}
                              | {row[0] for row in run.read("scope_graphlet_pipelines", graphlets=sorted(touched))}
                              | {old[graphlet]["pipeline"] for graphlet in removed})
+    # Each pipeline's tallies read its executions (their holders included) and its graphlets: those
+    # pipelines, and the pipelines of the executions whose holders may have changed (a graphlet may
+    # hold an execution of another pipeline).
+    run.step("tallies", pipelines=scopes.exported, executions=scopes.cost_executions)
     run.step("absorb_changes")
     return scopes
 

@@ -4,22 +4,23 @@
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {category: string, mode: string, closed_cost_s: float, waste_s: float, waste_fraction: float, waste_share: float}
 // browser: ":params {source: null}"
-// The costs step keeps each graphlet's cost per category under each mode (graphlets.costs), so this
-// reads each closed graphlet once instead of each of its member links. Graphlets are taken in uid
-// order: float sums add their terms in a fixed order (rules §12 step 2), and the plan's order is not the data's.
-// One row per graphlet and category carries all three modes (a row per mode tripled the rows to
-// group); a missing cost adds nothing.
-MATCH (g:Graphlet)
-WHERE ($source IS NULL OR g.source = $source) AND g.outcome <> 'open'
-WITH g
-ORDER BY g.uid
-UNWIND range(0, size(g.category_names) - 1) AS i
-WITH g.category_names[i] AS category,
-     collect([g.category_full_s[i], g.category_amortized_s[i], g.category_first_use_s[i], g.outcome = 'pushed']) AS rows
+// Per pipeline, the build tallies its closed graphlets' cost per category, all of it and the part
+// that did not push, under each mode (graphlets.tallies, from the per-category costs
+// graphlets.costs keeps on each graphlet), so this reads about 2,500 Pipeline nodes at L instead of
+// 330,000 graphlets. Float sums add their terms in a fixed order (rules §12 step 2): each
+// pipeline's part in graphlet uid order, the parts in pipeline uid order.
+MATCH (p:Pipeline)
+WHERE $source IS NULL OR p.source = $source
+WITH p
+ORDER BY p.uid
+UNWIND range(0, coalesce(size(p.tally_waste_categories), 0) - 1) AS i
+WITH p.tally_waste_categories[i] AS category,
+     collect([p.tally_closed_full_s[i], p.tally_closed_amortized_s[i], p.tally_closed_first_use_s[i],
+              p.tally_waste_full_s[i], p.tally_waste_amortized_s[i], p.tally_waste_first_use_s[i]]) AS rows
 UNWIND [['full', 0], ['amortized', 1], ['first_use', 2]] AS attribution
 WITH category, attribution[0] AS mode, attribution[1] AS j, rows
-WITH category, mode, reduce(total = 0.0, r IN rows | total + coalesce(r[j], 0.0)) AS closed_cost_s,
-     reduce(total = 0.0, r IN rows | total + CASE WHEN r[3] THEN 0.0 ELSE coalesce(r[j], 0.0) END) AS waste_s
+WITH category, mode, reduce(total = 0.0, r IN rows | total + r[j]) AS closed_cost_s,
+     reduce(total = 0.0, r IN rows | total + r[j + 3]) AS waste_s
 ORDER BY mode, category
 WITH mode, collect({category: category, closed_cost_s: closed_cost_s, waste_s: waste_s}) AS rows
 WITH mode, rows, reduce(total = 0.0, row IN rows | total + row.waste_s) AS total
