@@ -275,3 +275,102 @@ def test_outcomes_over_time_cover_every_graphlet(graph, corpus):
         over_time = run(graph, "outcomes_over_time", source=CORPUS, period=period)
         assert over_time["graphlets"].sum() == len(corpus.graphlets)
         assert over_time.groupby("period_start")["share"].sum().round(9).eq(1.0).all()
+
+
+# ------------------------------------------------------------------ whole-graph tables from pipeline tallies
+
+def frame(target, cypher: str, **params) -> pd.DataFrame:
+    with target.driver() as driver:
+        records, _, _ = driver.execute_query(cypher, params, database_=target.database)
+    return pd.DataFrame([record.data() for record in records])
+
+
+def approx_rows(table: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same rows (index and columns), ints and strings exactly, floats to 1e-9 (sums in another order)."""
+    assert sorted(table.index) == sorted(expected.index)
+    for column in expected.columns:
+        got, want = table[column].to_dict(), expected[column].reindex(table.index).to_dict()
+        if pd.api.types.is_float_dtype(expected[column]):
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), column
+        else:
+            assert got == want, column
+
+
+def test_cost_tables_equal_the_sums_over_every_execution(graph):
+    # cost_by_operator and cost_by_category add up the pipelines' tallies (graphlets.tallies); here
+    # the same tables from every execution's own cost and holder count, all sources together.
+    executions = frame(graph, "MATCH (e:Execution) RETURN e.operator AS operator, e.category AS category, "
+                              "coalesce(e.holders, 0) AS holders, e.cost_s AS cost_s, e.cost_basis AS basis")
+    held = executions["holders"] > 0
+    assert held.any() and (~held).any() and executions["basis"].nunique() >= 2
+    executions["operator"] = executions["operator"].where(held, "unattributed")
+    executions["category"] = executions["category"].where(held, "unattributed")
+    executions["full"] = executions["cost_s"] * executions["holders"]
+    for keys, name in ((["operator", "category"], "cost_by_operator"), (["category"], "cost_by_category")):
+        expected = executions.groupby(keys).agg(
+            executions=("cost_s", "size"), cost_s=("cost_s", "sum"), cost_full_s=("full", "sum"),
+            bases=("basis", lambda bases: " ".join(sorted(set(bases.dropna())))))
+        expected["share"] = expected["cost_s"] / expected["cost_s"].sum()
+        table = run(graph, name).set_index(keys)
+        assert len(table) > 3
+        approx_rows(table[list(expected.columns)], expected)
+
+
+def test_waste_and_outcome_tables_equal_the_sums_over_every_graphlet(graph):
+    graphlets = frame(graph, "MATCH (g:Graphlet) RETURN g.outcome AS outcome, g.cost_full_s AS full, "
+                             "g.cost_amortized_s AS amortized, g.cost_first_use_s AS first_use, "
+                             "g.category_names AS names, g.category_full_s AS c_full, "
+                             "g.category_amortized_s AS c_amortized, g.category_first_use_s AS c_first_use")
+    closed = graphlets[graphlets["outcome"] != "open"]
+    wasted = closed[closed["outcome"] != "pushed"]
+    assert len(wasted) and len(closed) > len(wasted)
+    total = run(graph, "waste_total").set_index("mode")
+    for mode in MODES:
+        assert total.loc[mode, ["closed_graphlets", "wasted_graphlets", "open_graphlets"]].tolist() == [
+            len(closed), len(wasted), len(graphlets) - len(closed)]
+        assert total.loc[mode, "closed_cost_s"] == pytest.approx(closed[mode].sum())
+        assert total.loc[mode, "waste_s"] == pytest.approx(wasted[mode].sum())
+        assert total.loc[mode, "open_cost_s"] == pytest.approx(graphlets.loc[graphlets["outcome"] == "open", mode].sum())
+    # Per category: each closed graphlet's per-category costs (graphlets.costs), exploded.
+    parts = closed.assign(pushed=closed["outcome"] == "pushed").explode(["names", "c_full", "c_amortized", "c_first_use"])
+    rows = []
+    for mode in MODES:
+        cost = parts[f"c_{mode}"].astype(float)
+        by = pd.DataFrame({"category": parts["names"], "closed_cost_s": cost, "waste_s": cost.where(~parts["pushed"], 0.0)})
+        sums = by.groupby("category").sum()
+        sums["mode"] = mode
+        sums["waste_share"] = sums["waste_s"] / sums["waste_s"].sum()
+        rows.append(sums.reset_index())
+    expected = pd.concat(rows).set_index(["mode", "category"])
+    approx_rows(run(graph, "waste_by_category").set_index(["mode", "category"])[list(expected.columns)], expected)
+    shares = graphlets.groupby("outcome").agg(graphlets=("full", "size"), cost_amortized_s=("amortized", "sum"))
+    shares["share"] = shares["graphlets"] / len(graphlets)
+    approx_rows(run(graph, "outcome_share").set_index("outcome")[list(shares.columns)], shares)
+
+
+def test_tallies_of_listed_executions_count_their_pipelines_again_and_no_other(graph):
+    # A graphlet may hold an execution of another pipeline, whose holder count then changes with
+    # that graphlet: an incremental build gives graphlets.tallies those executions, and their
+    # pipelines are tallied again whatever pipelines it lists. Two pipelines' tallies are taken
+    # away; the execution of one of them brings back exactly its tallies, the other stays without.
+    pipelines = frame(graph, "MATCH (p:Pipeline)<-[:IN_PIPELINE]-(e:Execution) WHERE p.source = $source "
+                             "WITH p, min(e.uid) AS execution RETURN p.uid AS uid, execution, "
+                             "properties(p) AS before ORDER BY uid", source=CORPUS)
+    assert len(pipelines) >= 2
+    (one, execution, before), (other, _, other_before) = pipelines.iloc[0].tolist(), pipelines.iloc[1].tolist()
+    tally = sorted(key for key in before if key.startswith("tally_"))
+    assert len(tally) > 20 and before["tally_executions"]
+    with graph.driver() as driver:
+        for uid in (one, other):
+            driver.execute_query("MATCH (p:Pipeline {uid: $uid}) SET p += $blank", uid=uid,
+                                 blank={key: None for key in tally}, database_=graph.database)
+        queries.execute(driver, graph.database, "graphlets.tallies", source=CORPUS, pipelines=[], executions=[execution])
+        after = {row["uid"]: row["tallies"] for _, row in frame(
+            graph, "MATCH (p:Pipeline) WHERE p.uid IN $uids RETURN p.uid AS uid, properties(p) AS tallies",
+            uids=[one, other]).iterrows()}
+        try:
+            assert {key: after[one].get(key) for key in tally} == {key: before[key] for key in tally}
+            assert not any(key.startswith("tally_") for key in after[other])
+        finally:  # the module's graph as it was, for the tests after this one
+            queries.execute(driver, graph.database, "graphlets.tallies", source=CORPUS, pipelines=None, executions=None)
+    assert frame(graph, "MATCH (p:Pipeline {uid: $uid}) RETURN properties(p) AS now", uid=other)["now"][0] == other_before
