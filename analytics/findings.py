@@ -194,6 +194,9 @@ def graphlets_finding(frames: Frames) -> list[str]:
 def compute_finding(frames: Frames) -> list[str]:
     category, operator = _frame(frames, "cost_by_category"), _frame(frames, "cost_by_operator")
     failures = _frame(frames, "failures_by_operator")
+    if category.empty and not failures.empty:
+        # The cost tables add up what the graphlet build tallies per pipeline (rules §4).
+        return ["The cost shares appear once the model graphlets are built (`mlprov graphlets build`)."]
     if category.empty or _num(category["cost_s"]).sum() <= 0:
         return ["No execution recorded a cost."]
     unit = cost_unit(frames)

@@ -120,6 +120,17 @@ def test_compute_finding_total_top_category_and_attribution_shift():
     assert "moves ingestion from 25% to 50%" in sentences[-1]
 
 
+def test_compute_finding_before_the_graphlets_are_built_says_so():
+    # Executions are there (failures_by_operator reads them), but the cost tables add up the
+    # tallies a graphlet build writes: without one they have no rows.
+    frames = {"cost_by_category": pd.DataFrame(columns=["category", "executions", "cost_s", "share", "cost_full_s", "bases"]),
+              "failures_by_operator": pd.DataFrame({"operator": ["Trainer"], "category": ["training"], "executions": [3],
+                                                    "failed": [1], "canceled": [0], "failure_rate": [1 / 3],
+                                                    "failed_cost_s": [5.0]})}
+    assert fd.compute_finding(frames) == [
+        "The cost shares appear once the model graphlets are built (`mlprov graphlets build`)."]
+
+
 def chain_frames() -> dict[str, pd.DataFrame]:
     """One chain of four graphlets: 1 pushed, 2 (no new data) not blessed, 3 (new data) pushed,
     4 (no new data) failed."""
