@@ -246,9 +246,9 @@ def test_versions_5_to_9_give_the_graph_of_the_v10_original(graph, downgraded, k
 
 
 # What rules §2 derives from the columns v4 lacks (execution states and times, hence costs), and
-# what the graphlet build takes from them: graphlet costs and times, the Trainer's state and each
-# member's first holder (the holder whose Trainer started first). Everything else must be as on the
-# v10 original.
+# what the graphlet build takes from them: graphlet costs and times, the Trainer's state, each
+# member's first holder (the holder whose Trainer started first) and the pipelines' cost sums.
+# Everything else must be as on the v10 original.
 V4_DERIVED = frozenset({
     ("Execution", "state"), ("Execution", "created_at"), ("Execution", "ended_at"), ("Execution", "name"),
     ("Execution", "cost_s"), ("Execution", "cost_basis"),
@@ -258,6 +258,11 @@ V4_DERIVED = frozenset({
     ("Graphlet", "category_full_s"), ("Graphlet", "category_amortized_s"), ("Graphlet", "category_first_use_s"),
     ("Graphlet", "started_at"), ("Graphlet", "ended_at"), ("Graphlet", "trainer_state"),
     ("Execution", "first_holder"),
+    # The pipeline tallies sum those costs and list their bases (the groups and counts stay).
+    *(("Pipeline", f"tally_{name}") for name in (
+        "bases", "cost_s", "cost_full_s", "closed_cost_s", "waste_s", "open_cost_s", "closed_full_s",
+        "closed_amortized_s", "closed_first_use_s", "waste_full_s", "waste_amortized_s", "waste_first_use_s",
+        "outcome_amortized_s")),
 })
 
 
