@@ -5,12 +5,15 @@ contract (EXPLAIN says read-only, the columns are those the `returns` header dec
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from mlprov.analytics.graphlets import BuildReport, _Planning, _Run, _tally
 from mlprov.core import queries
+from mlprov.core.settings import GraphletSettings
 from mlprov.analytics.tables import analysis_queries, stem
 from mlprov.corpus import generate
 from mlprov.loader.load import default_source_name
@@ -348,9 +351,16 @@ def test_waste_and_outcome_tables_equal_the_sums_over_every_graphlet(graph):
     approx_rows(run(graph, "outcome_share").set_index("outcome")[list(shares.columns)], shares)
 
 
+def tally_again(driver, database: str, pipelines: list[str] | None, executions: list[str] | None) -> None:
+    """The build's tally step alone (scope_tallies, tallies read in halves, write_tallies)."""
+    with ThreadPoolExecutor(max_workers=1) as reads:
+        run = _Run(driver, database, GraphletSettings(), CORPUS, BuildReport(), True, _Planning(), reads)
+        _tally(run, pipelines=pipelines, executions=executions)
+
+
 def test_tallies_of_listed_executions_count_their_pipelines_again_and_no_other(graph):
     # A graphlet may hold an execution of another pipeline, whose holder count then changes with
-    # that graphlet: an incremental build gives graphlets.tallies those executions, and their
+    # that graphlet: an incremental build gives graphlets.scope_tallies those executions, and their
     # pipelines are tallied again whatever pipelines it lists. Two pipelines' tallies are taken
     # away; the execution of one of them brings back exactly its tallies, the other stays without.
     pipelines = frame(graph, "MATCH (p:Pipeline)<-[:IN_PIPELINE]-(e:Execution) WHERE p.source = $source "
@@ -364,7 +374,7 @@ def test_tallies_of_listed_executions_count_their_pipelines_again_and_no_other(g
         for uid in (one, other):
             driver.execute_query("MATCH (p:Pipeline {uid: $uid}) SET p += $blank", uid=uid,
                                  blank={key: None for key in tally}, database_=graph.database)
-        queries.execute(driver, graph.database, "graphlets.tallies", source=CORPUS, pipelines=[], executions=[execution])
+        tally_again(driver, graph.database, pipelines=[], executions=[execution])
         after = {row["uid"]: row["tallies"] for _, row in frame(
             graph, "MATCH (p:Pipeline) WHERE p.uid IN $uids RETURN p.uid AS uid, properties(p) AS tallies",
             uids=[one, other]).iterrows()}
@@ -372,5 +382,5 @@ def test_tallies_of_listed_executions_count_their_pipelines_again_and_no_other(g
             assert {key: after[one].get(key) for key in tally} == {key: before[key] for key in tally}
             assert not any(key.startswith("tally_") for key in after[other])
         finally:  # the module's graph as it was, for the tests after this one
-            queries.execute(driver, graph.database, "graphlets.tallies", source=CORPUS, pipelines=None, executions=None)
+            tally_again(driver, graph.database, pipelines=None, executions=None)
     assert frame(graph, "MATCH (p:Pipeline {uid: $uid}) RETURN properties(p) AS now", uid=other)["now"][0] == other_before
