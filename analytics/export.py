@@ -7,9 +7,10 @@
 - Only what changed: a table partitioned by pipeline (`// partition:` in its query) whose sources
   were only built further since the last export (same lineage of graphlet builds, query
   `export.source_revisions`) is rewritten from its last Parquet file and the rows of the pipelines
-  those builds touched (`export.pipeline_revisions`), run again alone; the file equals what a run
-  of the whole table writes. Anything else (a full build, a reload, a new query text or settings,
-  no Parquet file) runs the whole table.
+  those builds touched (`export.pipeline_revisions`), run again alone; a table whose rows are per
+  graphlet (`// graphlet:`) runs again only the graphlets those builds touched in those pipelines
+  (`export.graphlet_revisions`). The file equals what a run of the whole table writes. Anything
+  else (a full build, a reload, a new query text or settings, no Parquet file) runs the whole table.
 - Two at a time: the tables to run are run as the report runs them (`tables.PARALLEL`).
 - Atomic: each file is written by `mlprov.core.output` (temporary file in the same folder, fsync,
   rename over the old one), so a reader sees the old file or the new one, never half of one.
@@ -29,6 +30,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -117,6 +119,9 @@ class ExportResult:
     # Tables partitioned by pipeline rewritten from their last rows: how many pipelines were run
     # again (None when a whole source was).
     refreshed: dict[str, int | None] = field(default_factory=dict)
+    # Of those, the tables whose rows are per graphlet: how many graphlets of those pipelines were run
+    # again (the others kept their rows).
+    refreshed_graphlets: dict[str, int] = field(default_factory=dict)
     table_seconds: dict[str, float] = field(default_factory=dict)  # running (or refreshing) each table
     seconds: float = 0.0
 
@@ -164,6 +169,8 @@ class Partial:
     whole: list[str] = field(default_factory=list)
     pipelines: dict[str, list[str]] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
+    # Per source, the revision the table was written at (for a table whose rows are per graphlet).
+    since: dict[str, int] = field(default_factory=dict)
 
 
 def _revisions(driver: neo4j.Driver, database: str) -> dict[str, dict]:
@@ -191,29 +198,66 @@ def _partial(driver: neo4j.Driver, database: str, recorded: dict, revisions: dic
         exported = set(old.loc[old["source"] == source, "pipeline"].unique())
         changed = {name for name, revision in current.items() if revision is None or revision > then["revision"]}
         partial.pipelines[source] = sorted(changed | (exported - set(current)))
+        partial.since[source] = then["revision"]
     return partial
 
 
+@dataclass
+class _GraphletRevisions:
+    """Of the graphlets in some pipelines of a source: the uids of those a build changed after a
+    revision, and the Trainer ids of the others, whose rows stay (rules §13). Asked once per export
+    for every table whose rows are per graphlet (they run two at a time)."""
+
+    driver: neo4j.Driver
+    database: str
+    found: dict[tuple, tuple[list[str], set[int]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, source: str, pipelines: list[str], since: int) -> tuple[list[str], set[int]]:
+        key = (source, tuple(pipelines), since)
+        with self.lock:
+            if key not in self.found:
+                _, rows = queries.execute(self.driver, self.database, "export.graphlet_revisions", source=source,
+                                          pipelines=pipelines, since=since)
+                self.found[key] = (sorted(uid for _, uid in rows if uid is not None),
+                                   {trainer for trainer, uid in rows if uid is None})
+            return self.found[key]
+
+
 def _refreshed(driver: neo4j.Driver, database: str, query: queries.StoredQuery, settings: GraphletSettings,
-               old: pd.DataFrame, partial: Partial) -> pd.DataFrame:
-    """The table from its last rows and the rows of what changed, run again (rules §13)."""
+               old: pd.DataFrame, partial: Partial, graphlets: _GraphletRevisions) -> tuple[pd.DataFrame, int]:
+    """The table from its last rows and the rows of what changed, run again (rules §13); and how
+    many graphlets were run again, for a table whose rows are per graphlet."""
     stale = old["source"].isin(partial.whole + partial.gone)
     parts = []
+    graphlets_run = 0
     for source in partial.whole:
         parts.append(queries.run_df(driver, database, query.name, settings, source=source))
     for source, names in partial.pipelines.items():
-        stale |= (old["source"] == source) & old["pipeline"].isin(names)
-        if names:
+        if not names:
+            continue
+        in_pipelines = (old["source"] == source) & old["pipeline"].isin(names)
+        if query.graphlet is None:
+            stale |= in_pipelines
             parts.append(queries.run_df(driver, database, query.name, settings, source=source, pipelines=names))
+            continue
+        # Rows of a graphlet gone or changed go; the changed ones are run again.
+        changed, kept = graphlets.get(source, names, partial.since[source])
+        stale |= in_pipelines & ~old[query.graphlet].isin(kept)
+        graphlets_run += len(changed)
+        if changed:
+            parts.append(queries.run_df(driver, database, query.name, settings, source=source, pipelines=names,
+                                        graphlets=changed))
     frames = [old[~stale]] + [part for part in parts if len(part)]
     merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-    # Stable: within one pipeline the rows keep the query's order (they all come from one frame).
+    # Stable: within one pipeline the rows keep the query's order (they all come from one frame, except
+    # in a table by graphlet, whose partition columns order a pipeline's rows completely).
     merged = merged.sort_values([column for column, _ in query.partition],
                                 ascending=[not descending for _, descending in query.partition],
                                 kind="stable", ignore_index=True)
     # Column types as a whole run infers them from the values (an empty part, or rows read back from
     # an empty file, leave text columns untyped), so the files are the same.
-    return merged.infer_objects()
+    return merged.infer_objects(), graphlets_run
 
 
 def _read_state(output: Path) -> dict:
@@ -274,6 +318,7 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
     state = _read_state(output)
     revisions = _revisions(driver, database)
     pipeline_revisions: dict[str, list] = {}
+    graphlet_revisions = _GraphletRevisions(driver, database)
     work: dict[str, tuple] = {}
     for query in selected:
         name, wanted = stem(query), fingerprint(versions, query, settings)
@@ -299,7 +344,10 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
         query, _, _, frame, partial = work[name]
         started_table = time.perf_counter()
         if partial is not None:
-            frame, how = _refreshed(driver, database, query, settings, frame, partial), "refreshed"
+            frame, graphlets_run = _refreshed(driver, database, query, settings, frame, partial, graphlet_revisions)
+            how = "refreshed"
+            if query.graphlet is not None:
+                result.refreshed_graphlets[name] = graphlets_run
         elif frame is not None:
             how = "given"
         else:
@@ -325,9 +373,13 @@ def export_locked(driver: neo4j.Driver, database: str, output: Path, only: Itera
                 entry["static"] = static_key(query, settings)
                 entry["partition"] = revisions
             pending[name] = entry
-            log.info("export: %s: %d rows%s", name, len(frame),
-                     f" ({how}: {result.refreshed[name]} pipelines run again)" if how == "refreshed"
-                     and result.refreshed[name] is not None else "")
+            again = ""
+            if how == "refreshed" and result.refreshed[name] is not None:
+                again = f" ({how}: {result.refreshed[name]} pipelines run again"
+                if name in result.refreshed_graphlets:
+                    again += f", of them only {result.refreshed_graphlets[name]} graphlets"
+                again += ")"
+            log.info("export: %s: %d rows%s", name, len(frame), again)
     if _source_versions(driver, database) != versions:
         raise GraphBusyError("the sources changed during the export; the tables written will be "
                              "refreshed by the next run")

@@ -159,11 +159,11 @@ def _build_source(run: _Run, reason: str) -> None:
     run.step("mark_building")
     # It reads the executions' times, no links, and no step writes those: beside the first steps.
     trace_read = run.later("scope_trace_end")
-    pipelines = None  # a full build changes every pipeline's rows
+    pipelines = graphlets = None  # a full build changes every pipeline's rows
     if mode == INCREMENTAL:
         scopes = _incremental(run, trace_read)
         report.touched[source] = scopes.counts()
-        pipelines = scopes.exported
+        pipelines, graphlets = scopes.exported, scopes.revised
     else:
         for step in BUILD_STEPS:
             if step == "tallies":
@@ -173,7 +173,7 @@ def _build_source(run: _Run, reason: str) -> None:
     trace_end = trace_read.result()[0][0]
     n = run.read("count")[0][0]
     seconds = time.monotonic() - started
-    run.step("mark_built", fingerprint=fingerprint(settings), pipelines=pipelines,
+    run.step("mark_built", fingerprint=fingerprint(settings), pipelines=pipelines, graphlets=graphlets,
              facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
     report.built.append(source)
     report.seconds[source] = seconds
@@ -325,6 +325,7 @@ class Scopes:
     derived: list[str] = field(default_factory=list)         # derive, graphlets
     pipelines: list[str] = field(default_factory=list)       # derive, DAG edges
     exported: list[str] = field(default_factory=list)        # names of pipelines whose analysis rows may change
+    revised: list[str] = field(default_factory=list)         # graphlets whose rows by graphlet may change
 
     def counts(self) -> dict[str, int]:
         counts = {name: len(value) for name, value in asdict(self).items()}
@@ -384,6 +385,9 @@ def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
     run.step("members", trainers=sorted(live))
     run.step("chain", chains=scopes.chains)
     chain_after = _chain_state(run, scopes.chains)
+    # Graphlets whose place in their chain moved (number, last, previous): their rows in the
+    # analyses ordered by chain position change with it (rules §13).
+    renumbered = {g for g, state in chain_after.items() if chain_before.get(g) != state}
     last_changed = {g for g, state in chain_after.items() if g in rebuilt or chain_before.get(g, (None,) * 3)[1] != state[1]}
     previous_changed = {g for g, state in chain_after.items() if chain_before.get(g, (None,) * 3)[2] != state[2]}
     after_rebuilt = {g for g, state in chain_after.items() if state[2] in rebuilt}
@@ -439,7 +443,9 @@ def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
     run.step("derive", graphlets=scopes.derived, pipelines=scopes.pipelines)
 
     # rules §13: the pipelines an export refreshes, read before the Changed marks go.
-    touched = set(scopes.links) | set(scopes.outcomes) | set(scopes.cost_graphlets) | set(scopes.derived) | rebuilt
+    touched = (set(scopes.links) | set(scopes.outcomes) | set(scopes.cost_graphlets) | set(scopes.derived) | rebuilt
+               | renumbered)
+    scopes.revised = sorted(touched - removed)
     scopes.exported = sorted({row[0] for row in marked_read.result()}
                              | {row[0] for row in run.read("scope_graphlet_pipelines", graphlets=sorted(touched))}
                              | {old[graphlet]["pipeline"] for graphlet in removed})

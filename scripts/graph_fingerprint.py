@@ -26,9 +26,10 @@ from collections import defaultdict
 # `worker` and `heartbeat_at` name the process loading or syncing a source while it runs (rules §13).
 RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path", "location", "synced_at",
              "sync_seconds", "worker", "heartbeat_at"}
-# Which graphlet build last changed a pipeline's rows, counted within a lineage of builds (Source and
-# Pipeline nodes, for exports that refresh only that, rules §13): the history of the builds, not
-# content, so a full build and incremental ones give the same graph with other numbers here.
+# Which graphlet build last changed a pipeline's or a graphlet's rows, counted within a lineage of
+# builds (Source, Pipeline and Graphlet nodes, for exports that refresh only that, rules §13): the
+# history of the builds, not content, so a full build and incremental ones give the same graph with
+# other numbers here.
 BUILD_HISTORY = {"graphlets_lineage", "graphlets_revision"}
 # Labels that mark work pending for the graphlet build (rules §10), not content.
 WORK_MARKS = {"Changed"}

@@ -23,6 +23,12 @@ compute only some: an export then refreshes only the pipelines a graphlet build 
 (`mlprov.analytics.export`). The columns name the rows' order (``desc`` after a column reverses it);
 within one pipeline the query's own order is kept.
 
+``// graphlet: trainer_id`` (with a partition) says that each row belongs to one graphlet, named by
+its Trainer's id in that column, depends on that graphlet alone, and that the query takes
+``$graphlets`` (graphlet uids, null for all) to compute only those: an export then runs again only
+the graphlets a build touched, not their whole pipelines. Its partition columns must then order the
+rows of a pipeline completely.
+
 ``// internal: true`` marks plumbing of mlprov's own commands (what a build must do, whether a
 source is loaded): it runs like any other query but the Browser guide leaves it out.
 
@@ -50,7 +56,7 @@ from mlprov.core.errors import MlprovError
 from mlprov.core.settings import SETTING_NAMES, GraphletSettings, param_type
 
 MODES = ("read", "write", "schema")
-HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal", "partition")
+HEADER_KEYS = ("name", "summary", "mode", "params", "returns", "browser", "internal", "partition", "graphlet")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 # `IN TRANSACTIONS`, also `IN 2 CONCURRENT TRANSACTIONS`: either needs an implicit transaction.
 _IN_TRANSACTIONS = re.compile(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
@@ -82,6 +88,9 @@ class StoredQuery:
     internal: bool = False
     # `// partition:` the order of the rows as (column, descending) pairs; empty when not partitioned.
     partition: tuple[tuple[str, bool], ...] = ()
+    # `// graphlet:` the column naming the graphlet each row belongs to (its Trainer's id); None when
+    # the rows are not per graphlet.
+    graphlet: str | None = None
 
     @property
     def statements(self) -> list[str]:
@@ -316,8 +325,10 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
         raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
     partition = _parse_partition(header["partition"][0], where("partition"), mode, params, returns) \
         if "partition" in header else ()
+    graphlet = _parse_graphlet(header["graphlet"][0], where("graphlet"), partition, params, returns) \
+        if "graphlet" in header else None
     return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, examples,
-                       internal == "true", partition)
+                       internal == "true", partition, graphlet)
 
 
 def _parse_partition(text: str, where: str, mode: str, params: dict[str, Param],
@@ -339,6 +350,18 @@ def _parse_partition(text: str, where: str, mode: str, params: dict[str, Param],
     if not {"source", "pipeline"} <= {column for column, _ in order}:
         raise QueryError(f"{where}: the partition's order must include source and pipeline")
     return tuple(order)
+
+
+def _parse_graphlet(text: str, where: str, partition: tuple[tuple[str, bool], ...], params: dict[str, Param],
+                    returns: dict[str, str]) -> str:
+    column = text.strip()
+    if column != "trainer_id" or returns.get(column) != "int":
+        raise QueryError(f"{where}: the rows' graphlet is named by the int column trainer_id (its Trainer's "
+                         f"id within the source), not {text!r}")
+    if not partition or "graphlets" not in params:
+        raise QueryError(f"{where}: a query whose rows are per graphlet is partitioned by pipeline and takes "
+                         "$graphlets (graphlet uids, null for all)")
+    return column
 
 
 def _parse_params(text: str, where: str) -> dict[str, Param]:

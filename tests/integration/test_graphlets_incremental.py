@@ -132,6 +132,16 @@ def assert_same_graph(target, reference, stores: list[Path], step: str, exports:
     return None
 
 
+def graphlets_of_pipelines_built_last(target) -> int:
+    """How many graphlets the pipelines whose rows the last build changed hold."""
+    with target.driver() as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (s:Source {name: $source})-[:HAS_PIPELINE]->(p:Pipeline)-[:HAS_GRAPHLET]->(g:Graphlet) "
+            "WHERE p.graphlets_revision = s.graphlets_revision RETURN count(g) AS n",
+            source=SOURCE, database_=target.database)
+    return records[0]["n"]
+
+
 def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db, reference_neo4j, corpus_cache,
                                                                         tmp_path):
     live = live_corpus(tmp_path / "live", FIRST_DAY, corpus_cache)
@@ -139,7 +149,7 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
     exports = tmp_path / "exports"
     with clean_db.driver() as driver:
         export(driver, clean_db.database, exports)
-    refreshed_days = 0
+    refreshed_days = fewer_graphlets_days = 0
     for day in range(FIRST_DAY + 1, SMALL["days"] + 1):
         before = len(graphlet_table(clean_db))
         replay(live, day, cache_dir=corpus_cache, progress=None, **SMALL)
@@ -158,8 +168,15 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
         counts = set(exported.refreshed.values())
         assert None not in counts and len(counts) == 1, (day, exported.refreshed)
         refreshed_days += counts.pop() < SMALL["pipelines"]
-    # Some day's runs reach only some pipelines (a day that reaches all of them is refreshed whole).
-    assert refreshed_days > 0
+        # The tables by graphlet ran again only the graphlets the build could change (rules §13),
+        # fewer than those pipelines hold.
+        by_graphlet = {q.name.rsplit(".", 1)[-1] for q in partitioned if q.graphlet}
+        assert exported.refreshed_graphlets == dict.fromkeys(by_graphlet, touched["revised"]), (day, touched)
+        held = graphlets_of_pipelines_built_last(clean_db)
+        fewer_graphlets_days += touched["revised"] < held
+    # Some day's runs reach only some pipelines (a day that reaches all of them is refreshed whole),
+    # and some day's build touches only some graphlets of those.
+    assert refreshed_days > 0 and fewer_graphlets_days > 0
 
 
 def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_build(clean_db, reference_neo4j,

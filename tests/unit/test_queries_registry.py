@@ -291,3 +291,47 @@ def test_shipped_partitioned_queries_filter_on_their_pipelines_parameter():
     assert len(partitioned) >= 10
     for query in partitioned:
         assert re.search(r"\$pipelines IS NULL OR \w+\.(name|pipeline) IN \$pipelines", query.body), query.path
+
+
+BY_GRAPHLET = """// name: per_graphlet
+// summary: Members per graphlet.
+// mode: read
+// params: {source: {type: string, default: null, doc: d}, pipelines: {type: list, default: null, doc: d}, graphlets: {type: list, default: null, doc: d}}
+// returns: {source: string, pipeline: string, trainer_id: int, members: int}
+// partition: source, pipeline, trainer_id
+// graphlet: trainer_id
+MATCH (g:Graphlet)
+WHERE ($source IS NULL OR g.source = $source) AND ($pipelines IS NULL OR g.pipeline IN $pipelines)
+      AND ($graphlets IS NULL OR g.uid IN $graphlets)
+RETURN g.source AS source, g.pipeline AS pipeline, g.trainer_id AS trainer_id, g.n_executions AS members
+ORDER BY source, pipeline, trainer_id
+"""
+
+
+def test_a_graphlet_line_names_the_column_of_each_rows_graphlet(tmp_path):
+    query = parse_query_file(write(tmp_path, "per_graphlet.cypher", BY_GRAPHLET), "per_graphlet")
+    assert query.graphlet == "trainer_id"
+    assert parse_query_file(write(tmp_path, "per_pipeline.cypher", PARTITIONED), "per_pipeline").graphlet is None
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    (("// graphlet: trainer_id", "// graphlet: members"), "named by the int column trainer_id"),
+    (("trainer_id: int, members", "trainer_id: string, members"), "named by the int column trainer_id"),
+    (("// partition: source, pipeline, trainer_id\n", ""), "is partitioned by pipeline and takes \\$graphlets"),
+    (("      AND ($graphlets IS NULL OR g.uid IN $graphlets)\n", ""), "takes \\$graphlets"),
+])
+def test_a_graphlet_line_needs_a_partition_the_graphlets_parameter_and_trainer_ids(tmp_path, change, refusal):
+    text = BY_GRAPHLET.replace(*change)
+    if "$graphlets" not in text:
+        text = text.replace(", graphlets: {type: list, default: null, doc: d}", "")
+    path = write(tmp_path, "per_graphlet.cypher", text)
+    with pytest.raises(QueryError, match=rf"{path}:\d+: .*({refusal})"):
+        parse_query_file(path, "per_graphlet")
+
+
+def test_shipped_queries_by_graphlet_filter_on_their_graphlets_parameter():
+    by_graphlet = [q for q in queries.registry() if q.graphlet]
+    assert {q.name for q in by_graphlet} >= {"analyses.graphlets", "analyses.input_overlap"}
+    for query in by_graphlet:
+        assert "$graphlets IS NULL OR g.uid IN $graphlets" in query.body, query.path
+        assert query.partition[-1][0] in ("trainer_id", "chain_index"), "a pipeline's rows in a complete order"
