@@ -219,8 +219,8 @@ class _GraphletRevisions:
             if key not in self.found:
                 _, rows = queries.execute(self.driver, self.database, "export.graphlet_revisions", source=source,
                                           pipelines=pipelines, since=since)
-                self.found[key] = (sorted(uid for _, uid in rows if uid is not None),
-                                   {trainer for trainer, uid in rows if uid is None})
+                self.found[key] = (sorted(uid for _, changed, _ in rows for uid in changed),
+                                   {trainer for _, _, kept in rows for trainer in kept})
             return self.found[key]
 
 
