@@ -213,12 +213,12 @@ class _GraphletRevisions:
     found: dict[tuple, tuple[list[str], set[int]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, source: str, pipelines: list[str], since: int) -> tuple[list[str], set[int]]:
-        key = (source, tuple(pipelines), since)
+    def get(self, source: str, pipelines: list[str], since: int, facts: bool) -> tuple[list[str], set[int]]:
+        key = (source, tuple(pipelines), since, facts)
         with self.lock:
             if key not in self.found:
                 _, rows = queries.execute(self.driver, self.database, "export.graphlet_revisions", source=source,
-                                          pipelines=pipelines, since=since)
+                                          pipelines=pipelines, since=since, facts=facts)
                 self.found[key] = (sorted(uid for _, changed, _ in rows for uid in changed),
                                    {trainer for _, _, kept in rows for trainer in kept})
             return self.found[key]
@@ -242,7 +242,7 @@ def _refreshed(driver: neo4j.Driver, database: str, query: queries.StoredQuery, 
             parts.append(queries.run_df(driver, database, query.name, settings, source=source, pipelines=names))
             continue
         # Rows of a graphlet gone or changed go; the changed ones are run again.
-        changed, kept = graphlets.get(source, names, partial.since[source])
+        changed, kept = graphlets.get(source, names, partial.since[source], query.graphlet_facts)
         stale |= in_pipelines & ~old[query.graphlet].isin(kept)
         graphlets_run += len(changed)
         if changed:

@@ -159,11 +159,11 @@ def _build_source(run: _Run, reason: str) -> None:
     run.step("mark_building")
     # It reads the executions' times, no links, and no step writes those: beside the first steps.
     trace_read = run.later("scope_trace_end")
-    pipelines = graphlets = None  # a full build changes every pipeline's rows
+    pipelines = graphlets = facts = None  # a full build changes every pipeline's rows
     if mode == INCREMENTAL:
         scopes = _incremental(run, trace_read)
         report.touched[source] = scopes.counts()
-        pipelines, graphlets = scopes.exported, scopes.revised
+        pipelines, graphlets, facts = scopes.exported, scopes.revised, scopes.revised_facts
     else:
         for step in BUILD_STEPS:
             if step == "tallies":
@@ -174,6 +174,7 @@ def _build_source(run: _Run, reason: str) -> None:
     n = run.read("count")[0][0]
     seconds = time.monotonic() - started
     run.step("mark_built", fingerprint=fingerprint(settings), pipelines=pipelines, graphlets=graphlets,
+             graphlet_facts=facts,
              facts={"graphlets": n, "graphlets_seconds": round(seconds, 3), "graphlets_trace_end": trace_end})
     report.built.append(source)
     report.seconds[source] = seconds
@@ -326,6 +327,7 @@ class Scopes:
     pipelines: list[str] = field(default_factory=list)       # derive, DAG edges
     exported: list[str] = field(default_factory=list)        # names of pipelines whose analysis rows may change
     revised: list[str] = field(default_factory=list)         # graphlets whose rows by graphlet may change
+    revised_facts: list[str] = field(default_factory=list)   # of those, for more than their costs and links
 
     def counts(self) -> dict[str, int]:
         counts = {name: len(value) for name, value in asdict(self).items()}
@@ -446,6 +448,7 @@ def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
     touched = (set(scopes.links) | set(scopes.outcomes) | set(scopes.cost_graphlets) | set(scopes.derived) | rebuilt
                | renumbered)
     scopes.revised = sorted(touched - removed)
+    scopes.revised_facts = sorted((rebuilt | set(scopes.outcomes) | set(scopes.derived) | renumbered) - removed)
     scopes.exported = sorted({row[0] for row in marked_read.result()}
                              | {row[0] for row in run.read("scope_graphlet_pipelines", graphlets=sorted(touched))}
                              | {old[graphlet]["pipeline"] for graphlet in removed})

@@ -30,7 +30,7 @@ RUN_FACTS = {"loaded_at", "load_seconds", "graphlets_seconds", "built_at", "path
 # builds (Source, Pipeline and Graphlet nodes, for exports that refresh only that, rules §13): the
 # history of the builds, not content, so a full build and incremental ones give the same graph with
 # other numbers here.
-BUILD_HISTORY = {"graphlets_lineage", "graphlets_revision"}
+BUILD_HISTORY = {"graphlets_lineage", "graphlets_revision", "facts_revision"}
 # Labels that mark work pending for the graphlet build (rules §10), not content.
 WORK_MARKS = {"Changed"}
 

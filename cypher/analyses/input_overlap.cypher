@@ -3,7 +3,7 @@
 // mode: read
 // params: {source: {type: string, default: null, doc: only this source (null for all)}, pipelines: {type: list, default: null, doc: only the pipelines of these names (null for all)}, graphlets: {type: list, default: null, doc: only the graphlets of these uids (null for all)}}
 // partition: source, pipeline, trainer_node, chain_index
-// graphlet: trainer_id
+// graphlet: trainer_id, facts
 // returns: {source: string, pipeline: string, trainer_node: string, chain_index: int, trainer_id: int, previous_trainer_id: int, examples: int, examples_jaccard: float, spans: int, new_spans: int, spans_jaccard: float}
 // browser: ":params {source: null}"
 // Each graphlet's input Examples and spans are stored on it by graphlets.derive.

@@ -27,7 +27,9 @@ within one pipeline the query's own order is kept.
 its Trainer's id in that column, depends on that graphlet alone, and that the query takes
 ``$graphlets`` (graphlet uids, null for all) to compute only those: an export then runs again only
 the graphlets a build touched, not their whole pipelines. Its partition columns must then order the
-rows of a pipeline completely.
+rows of a pipeline completely. ``// graphlet: trainer_id, facts`` adds that the rows read none of
+the graphlet's costs or WARM_STARTS_FROM and BASELINE links: graphlets whose build changed only
+those keep their rows.
 
 ``// internal: true`` marks plumbing of mlprov's own commands (what a build must do, whether a
 source is loaded): it runs like any other query but the Browser guide leaves it out.
@@ -89,8 +91,10 @@ class StoredQuery:
     # `// partition:` the order of the rows as (column, descending) pairs; empty when not partitioned.
     partition: tuple[tuple[str, bool], ...] = ()
     # `// graphlet:` the column naming the graphlet each row belongs to (its Trainer's id); None when
-    # the rows are not per graphlet.
+    # the rows are not per graphlet. `graphlet_facts`: the rows read no costs or links of a graphlet
+    # (`// graphlet: trainer_id, facts`), so a build that changed only those leaves them as they were.
     graphlet: str | None = None
+    graphlet_facts: bool = False
 
     @property
     def statements(self) -> list[str]:
@@ -325,10 +329,10 @@ def parse_query_file(path: Path, name: str) -> StoredQuery:
         raise QueryError(f"{where('mode')}: a read query must declare '// returns: {{...}}'")
     partition = _parse_partition(header["partition"][0], where("partition"), mode, params, returns) \
         if "partition" in header else ()
-    graphlet = _parse_graphlet(header["graphlet"][0], where("graphlet"), partition, params, returns) \
-        if "graphlet" in header else None
+    graphlet, graphlet_facts = _parse_graphlet(header["graphlet"][0], where("graphlet"), partition, params, returns) \
+        if "graphlet" in header else (None, False)
     return StoredQuery(name, str(path), header["summary"][0], mode, body, params, returns, examples,
-                       internal == "true", partition, graphlet)
+                       internal == "true", partition, graphlet, graphlet_facts)
 
 
 def _parse_partition(text: str, where: str, mode: str, params: dict[str, Param],
@@ -353,15 +357,17 @@ def _parse_partition(text: str, where: str, mode: str, params: dict[str, Param],
 
 
 def _parse_graphlet(text: str, where: str, partition: tuple[tuple[str, bool], ...], params: dict[str, Param],
-                    returns: dict[str, str]) -> str:
-    column = text.strip()
+                    returns: dict[str, str]) -> tuple[str, bool]:
+    column, *rest = [word.strip() for word in text.split(",")]
+    if rest not in ([], ["facts"]):
+        raise QueryError(f"{where}: the graphlet line is 'trainer_id' or 'trainer_id, facts', not {text!r}")
     if column != "trainer_id" or returns.get(column) != "int":
         raise QueryError(f"{where}: the rows' graphlet is named by the int column trainer_id (its Trainer's "
                          f"id within the source), not {text!r}")
     if not partition or "graphlets" not in params:
         raise QueryError(f"{where}: a query whose rows are per graphlet is partitioned by pipeline and takes "
                          "$graphlets (graphlet uids, null for all)")
-    return column
+    return column, rest == ["facts"]
 
 
 def _parse_params(text: str, where: str) -> dict[str, Param]:

@@ -149,7 +149,7 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
     exports = tmp_path / "exports"
     with clean_db.driver() as driver:
         export(driver, clean_db.database, exports)
-    refreshed_days = fewer_graphlets_days = 0
+    refreshed_days = fewer_graphlets_days = fewer_facts_days = 0
     for day in range(FIRST_DAY + 1, SMALL["days"] + 1):
         before = len(graphlet_table(clean_db))
         replay(live, day, cache_dir=corpus_cache, progress=None, **SMALL)
@@ -169,14 +169,18 @@ def test_a_growing_synthetic_store_built_day_by_day_equals_a_full_build(clean_db
         assert None not in counts and len(counts) == 1, (day, exported.refreshed)
         refreshed_days += counts.pop() < SMALL["pipelines"]
         # The tables by graphlet ran again only the graphlets the build could change (rules §13),
-        # fewer than those pipelines hold.
-        by_graphlet = {q.name.rsplit(".", 1)[-1] for q in partitioned if q.graphlet}
-        assert exported.refreshed_graphlets == dict.fromkeys(by_graphlet, touched["revised"]), (day, touched)
+        # fewer than those pipelines hold; those that read no costs or links, only the graphlets
+        # whose other facts may have changed.
+        by_graphlet = {q.name.rsplit(".", 1)[-1]: touched["revised_facts" if q.graphlet_facts else "revised"]
+                       for q in partitioned if q.graphlet}
+        assert exported.refreshed_graphlets == by_graphlet, (day, touched)
+        assert any(q.graphlet_facts for q in partitioned) and touched["revised_facts"] <= touched["revised"]
+        fewer_facts_days += touched["revised_facts"] < touched["revised"]
         held = graphlets_of_pipelines_built_last(clean_db)
         fewer_graphlets_days += touched["revised"] < held
     # Some day's runs reach only some pipelines (a day that reaches all of them is refreshed whole),
-    # and some day's build touches only some graphlets of those.
-    assert refreshed_days > 0 and fewer_graphlets_days > 0
+    # some day's build touches only some graphlets of those, and changes only the costs of some.
+    assert refreshed_days > 0 and fewer_graphlets_days > 0 and fewer_facts_days > 0
 
 
 def test_synthetic_s_grown_day_by_day_and_built_incrementally_equals_a_full_build(clean_db, reference_neo4j,

@@ -310,12 +310,16 @@ ORDER BY source, pipeline, trainer_id
 
 def test_a_graphlet_line_names_the_column_of_each_rows_graphlet(tmp_path):
     query = parse_query_file(write(tmp_path, "per_graphlet.cypher", BY_GRAPHLET), "per_graphlet")
-    assert query.graphlet == "trainer_id"
+    assert (query.graphlet, query.graphlet_facts) == ("trainer_id", False)
+    facts = BY_GRAPHLET.replace("// graphlet: trainer_id", "// graphlet: trainer_id, facts")
+    query = parse_query_file(write(tmp_path, "per_graphlet.cypher", facts), "per_graphlet")
+    assert (query.graphlet, query.graphlet_facts) == ("trainer_id", True)
     assert parse_query_file(write(tmp_path, "per_pipeline.cypher", PARTITIONED), "per_pipeline").graphlet is None
 
 
 @pytest.mark.parametrize(("change", "refusal"), [
     (("// graphlet: trainer_id", "// graphlet: members"), "named by the int column trainer_id"),
+    (("// graphlet: trainer_id", "// graphlet: trainer_id, costs"), "is 'trainer_id' or 'trainer_id, facts'"),
     (("trainer_id: int, members", "trainer_id: string, members"), "named by the int column trainer_id"),
     (("// partition: source, pipeline, trainer_id\n", ""), "is partitioned by pipeline and takes \\$graphlets"),
     (("      AND ($graphlets IS NULL OR g.uid IN $graphlets)\n", ""), "takes \\$graphlets"),
@@ -335,3 +339,6 @@ def test_shipped_queries_by_graphlet_filter_on_their_graphlets_parameter():
     for query in by_graphlet:
         assert "$graphlets IS NULL OR g.uid IN $graphlets" in query.body, query.path
         assert query.partition[-1][0] in ("trainer_id", "chain_index"), "a pipeline's rows in a complete order"
+        # Rows that read no costs say so, and those that do are not declared so.
+        reads_costs = bool(re.search(r"\bcost_\w+|:WARM_STARTS_FROM|:BASELINE", query.body))
+        assert query.graphlet_facts is not reads_costs, query.path
