@@ -463,7 +463,7 @@ def _incremental(run: _Run, trace_read: Future[list[list[Any]]]) -> Scopes:
 def _tally(run: _Run, pipelines: list[str] | None, executions: list[str] | None) -> None:
     """Count the pipelines' tallies again (every pipeline of the source with no lists given): read
     in two halves on two connections, since a day's pipelines are the busy ones (at L about 600
-    holding half the graphlets), then written in one transaction."""
+    holding half the graphlets), then written one batch at a time (write_tallies)."""
     uids = [row[0] for row in run.read("scope_tallies", pipelines=pipelines, executions=executions)]
     if not uids:
         return

@@ -12,8 +12,8 @@
 // the analyses add the pipelines' parts in pipeline uid order. Lists of one group are aligned
 // (element i of each belongs to the same operator, category, outcome or kind of change).
 // A read: the build reads the pipelines in two halves at once, on two connections (the server then
-// uses both cores; each half takes about half the time at L), and writes what they return in one
-// transaction (graphlets.write_tallies): writes stay one at a time (ARCHITECTURE.md, graphlet build).
+// uses both cores; each half takes about half the time at L), and writes what they return with
+// graphlets.write_tallies, one batch at a time, as every write (ARCHITECTURE.md, graphlet build).
 // Which pipelines a build tallies: graphlets.scope_tallies.
 CYPHER replan=force
 CALL () {
