@@ -121,7 +121,7 @@ def test_graphlet_table_runs_from_the_guide_with_its_params(graph, page):
 
     open_slide(page, "analyses")
     params, query = guide_blocks(page, "graphlets")
-    assert params.inner_text().strip() == ":params {source: null, pipelines: null}"
+    assert params.inner_text().strip() == ":params {source: null, pipelines: null, graphlets: null}"
     run_and_wait(page, lambda: params.locator("i").click())
     result = run_and_wait(page, lambda: query.locator("i").click())
     rows = table_rows(result)
