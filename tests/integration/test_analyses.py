@@ -384,3 +384,17 @@ def test_tallies_of_listed_executions_count_their_pipelines_again_and_no_other(g
         finally:  # the module's graph as it was, for the tests after this one
             tally_again(driver, graph.database, pipelines=None, executions=None)
     assert frame(graph, "MATCH (p:Pipeline {uid: $uid}) RETURN properties(p) AS now", uid=other)["now"][0] == other_before
+
+
+def test_cache_hits_per_pipeline_count_each_pipelines_cached_trainers_for_all_and_for_some(graph):
+    # graphlets_per_pipeline counts the cache hits from the Trainer executions for all pipelines at
+    # once; here each pipeline's own executions are walked, as a user would count them.
+    walked = frame(graph, "MATCH (p:Pipeline {source: $source}) OPTIONAL MATCH (p)<-[:IN_PIPELINE]-(t:Execution) "
+                          "WHERE t.operator = 'Trainer' AND t.state = 'CACHED' "
+                          "RETURN p.name AS pipeline, count(t) AS cache_hits ORDER BY pipeline", source=CORPUS)
+    assert walked["cache_hits"].sum() > 0, "the corpus must have cache hits for the test to compare anything"
+    everything = run(graph, "graphlets_per_pipeline", source=CORPUS)
+    assert everything[["pipeline", "cache_hits"]].values.tolist() == walked.values.tolist()
+    some = walked["pipeline"].tolist()[1:3]
+    part = run(graph, "graphlets_per_pipeline", source=CORPUS, pipelines=some)
+    assert part[["pipeline", "cache_hits"]].values.tolist() == walked[walked["pipeline"].isin(some)].values.tolist()
