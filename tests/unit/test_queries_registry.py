@@ -278,12 +278,18 @@ def test_a_partition_line_gives_the_rows_order(tmp_path):
     (("// mode: read", "// mode: write"), "only a read query"),
 ])
 def test_a_partition_needs_the_pipelines_parameter_and_returned_columns(tmp_path, change, refusal):
-    text = PARTITIONED.replace(*change)
-    if "$pipelines" not in text:
-        text = text.replace(", pipelines: {type: list, default: null, doc: d}", "")
-    path = write(tmp_path, "per_pipeline.cypher", text)
+    assert_refused(tmp_path, PARTITIONED, "per_pipeline", change, refusal, "pipelines")
+
+
+def assert_refused(tmp_path, template: str, name: str, change: tuple[str, str], refusal: str, param: str) -> None:
+    """`template` with `change` made is refused with `refusal` (the declaration of the list
+    parameter `param` goes too once the body no longer uses it)."""
+    text = template.replace(*change)
+    if f"${param}" not in text:
+        text = text.replace(f", {param}: {{type: list, default: null, doc: d}}", "")
+    path = write(tmp_path, f"{name}.cypher", text)
     with pytest.raises(QueryError, match=rf"{path}:\d+: .*({refusal})"):
-        parse_query_file(path, "per_pipeline")
+        parse_query_file(path, name)
 
 
 def test_shipped_partitioned_queries_filter_on_their_pipelines_parameter():
@@ -325,12 +331,7 @@ def test_a_graphlet_line_names_the_column_of_each_rows_graphlet(tmp_path):
     (("      AND ($graphlets IS NULL OR g.uid IN $graphlets)\n", ""), "takes \\$graphlets"),
 ])
 def test_a_graphlet_line_needs_a_partition_the_graphlets_parameter_and_trainer_ids(tmp_path, change, refusal):
-    text = BY_GRAPHLET.replace(*change)
-    if "$graphlets" not in text:
-        text = text.replace(", graphlets: {type: list, default: null, doc: d}", "")
-    path = write(tmp_path, "per_graphlet.cypher", text)
-    with pytest.raises(QueryError, match=rf"{path}:\d+: .*({refusal})"):
-        parse_query_file(path, "per_graphlet")
+    assert_refused(tmp_path, BY_GRAPHLET, "per_graphlet", change, refusal, "graphlets")
 
 
 def test_shipped_queries_by_graphlet_filter_on_their_graphlets_parameter():
