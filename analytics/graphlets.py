@@ -44,7 +44,10 @@ BUILD_STEPS = ("clear", "creators", "members", "chain", "links", "outcomes", "co
 # 4: the member facts `derive` compares (Schema and HyperParameters ids, Transform code, upstream
 #    operators) and the upstream and downstream sizes written by `members` on each Graphlet.
 # 5: each Pipeline's tallies (`tally_*`), which the whole-graph cost, waste and outcome analyses add up.
-GRAPHLET_FORMAT = 5
+# 6: the executions' tallies by operator, category, state and holding (`tally_states`,
+#    `tally_attributed`), which executions_by_operator, failures_by_operator and
+#    operator_frequency add up too.
+GRAPHLET_FORMAT = 6
 # The steps that add, remove or change indexed properties (Graphlet nodes, their outcome): after
 # them the index samples are refreshed where they are outdated (mlprov.core.statistics); the other
 # steps write links and properties that no index holds, which the server counts exactly by itself.

@@ -4,17 +4,19 @@
 // params: {source: {type: string, default: null, doc: only this source (null for all)}}
 // returns: {category: string, executions: int, cost_s: float, share: float, cost_full_s: float, bases: string}
 // browser: ":params {source: null}"
-// Per pipeline, the build tallies the executions by operator and category (graphlets.tallies;
-// executions no graphlet holds in one 'unattributed' group), so this reads about 2,500 Pipeline
-// nodes at L instead of 2 million executions. Float sums add their terms in a fixed order
-// (rules §12 step 2): each pipeline's part in execution uid order, the parts in pipeline uid order,
-// and within a pipeline its operators' parts in operator order.
+// Per pipeline, the build tallies the executions by operator, category, state and whether a
+// graphlet holds them (graphlets.tallies); those no graphlet holds are put here in one
+// 'unattributed' group. So this reads about 2,500 Pipeline nodes at L instead of 2 million
+// executions. Float sums add their terms in a fixed order (rules §12 step 2): each part in
+// execution uid order, the parts in pipeline uid order and a pipeline's in the order of its lists
+// (by operator, category, state).
 MATCH (p:Pipeline)
 WHERE $source IS NULL OR p.source = $source
 WITH p
 ORDER BY p.uid
 UNWIND range(0, coalesce(size(p.tally_operators), 0) - 1) AS i
-WITH p.tally_categories[i] AS category, sum(p.tally_executions[i]) AS executions,
+WITH CASE WHEN p.tally_attributed[i] THEN p.tally_categories[i] ELSE 'unattributed' END AS category,
+     sum(p.tally_executions[i]) AS executions,
      collect(p.tally_cost_s[i]) AS costs, collect(p.tally_cost_full_s[i]) AS full_costs,
      collect(p.tally_bases[i]) AS bases
 WITH category, executions, reduce(total = 0.0, c IN costs | total + c) AS cost_s,

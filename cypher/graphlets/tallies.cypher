@@ -2,15 +2,17 @@
 // summary: Per pipeline, the counts and sums that the whole-graph cost, waste and outcome analyses add up across pipelines (a build keeps them as the `tally_*` properties of each Pipeline node, graphlets.write_tallies); for every pipeline of the source, or for the listed ones.
 // mode: read
 // params: {source: {type: string, doc: source name}, pipelines: {type: list, default: null, doc: uids of the pipelines to tally (null for every pipeline of the source)}}
-// returns: {pipeline: string, operators: list, categories: list, executions: list, cost_s: list, cost_full_s: list, bases: list, closed_graphlets: int, wasted_graphlets: int, open_graphlets: int, closed_cost_s: list, waste_s: list, open_cost_s: list, waste_categories: list, closed_full_s: list, closed_amortized_s: list, closed_first_use_s: list, waste_full_s: list, waste_amortized_s: list, waste_first_use_s: list, outcomes: list, outcome_graphlets: list, outcome_amortized_s: list, changes: list, change_graphlets: list, change_pushed: list}
+// returns: {pipeline: string, operators: list, categories: list, states: list, attributed: list, executions: list, cost_s: list, cost_full_s: list, bases: list, closed_graphlets: int, wasted_graphlets: int, open_graphlets: int, closed_cost_s: list, waste_s: list, open_cost_s: list, waste_categories: list, closed_full_s: list, closed_amortized_s: list, closed_first_use_s: list, waste_full_s: list, waste_amortized_s: list, waste_first_use_s: list, outcomes: list, outcome_graphlets: list, outcome_amortized_s: list, changes: list, change_graphlets: list, change_pushed: list}
 // Every execution is in one pipeline and every graphlet in one, so a table over the whole graph
-// (cost_by_operator, cost_by_category, waste_by_category, waste_total, outcome_share,
-// push_rate_by_change) is the sum of these per-pipeline parts: an analysis reads about 2,500
-// Pipeline nodes at L instead of 2 million executions or 330,000 graphlets, and an incremental
-// build tallies again only the pipelines it touched (rules §11). Floating-point sums add their terms
-// in a fixed order (rules §12 step 2): here executions in uid order and graphlets in uid order, and
-// the analyses add the pipelines' parts in pipeline uid order. Lists of one group are aligned
-// (element i of each belongs to the same operator, category, outcome or kind of change).
+// (cost_by_operator, cost_by_category, executions_by_operator, failures_by_operator,
+// operator_frequency, waste_by_category, waste_total, outcome_share, push_rate_by_change) is the
+// sum of these per-pipeline parts: an analysis reads about 2,500 Pipeline nodes at L instead of 2
+// million executions or 330,000 graphlets, and an incremental build tallies again only the
+// pipelines it touched (rules §11). Floating-point sums add their terms in a fixed order (rules §12 step 2):
+// here executions in uid order and graphlets in uid order, and the analyses add the pipelines'
+// parts in pipeline uid order (and a pipeline's groups in the order of its lists). Lists of one
+// group are aligned (element i of each belongs to the same group: operator, category, state and
+// holding; category; outcome; or kind of change).
 // A read: the build reads the pipelines in two halves at once, on two connections (the server then
 // uses both cores; each half takes about half the time at L), and writes what they return with
 // graphlets.write_tallies, one batch at a time, as every write (ARCHITECTURE.md, graphlet build).
@@ -27,20 +29,22 @@ CALL () {
   WHERE p.source = $source
   RETURN p
 }
-// Executions by operator and category as cost_by_operator groups them: those no graphlet holds
-// (no `holders`, graphlets.costs) in one 'unattributed' group; each execution's cost once
-// (amortized), and once per holding graphlet (full); the cost bases seen, sorted, space-separated.
+// Executions by operator, category, state and whether a graphlet holds them (`holders`,
+// graphlets.costs): cost_by_operator puts those no graphlet holds in one 'unattributed' group,
+// executions_by_operator, failures_by_operator and operator_frequency count every execution by its
+// own operator; one pass serves all of them. Each execution's cost once (amortized), and once per holding graphlet
+// (full); the cost bases seen, sorted, space-separated.
 CALL (p) {
   OPTIONAL MATCH (p)<-[:IN_PIPELINE]-(e:Execution)
   WITH e, coalesce(e.holders, 0) AS holders
   ORDER BY e.uid
-  WITH CASE WHEN holders = 0 THEN 'unattributed' ELSE e.operator END AS operator,
-       CASE WHEN holders = 0 THEN 'unattributed' ELSE e.category END AS category,
+  WITH e.operator AS operator, e.category AS category, e.state AS state, holders > 0 AS attributed,
        count(e) AS executions, collect(e.cost_s) AS costs, collect(e.cost_s * holders) AS full_costs,
        apoc.coll.sort(collect(DISTINCT e.cost_basis)) AS bases
   WHERE executions > 0
-  ORDER BY operator, category
-  RETURN collect(operator) AS operators, collect(category) AS categories, collect(executions) AS counts,
+  ORDER BY operator, category, state, attributed
+  RETURN collect(operator) AS operators, collect(category) AS categories, collect(state) AS states,
+         collect(attributed) AS attributed, collect(executions) AS counts,
          collect(reduce(total = 0.0, c IN costs | total + c)) AS cost_s,
          collect(reduce(total = 0.0, c IN full_costs | total + c)) AS cost_full_s,
          collect(apoc.text.join(bases, ' ')) AS bases
@@ -112,7 +116,7 @@ CALL (p) {
   ORDER BY change
   RETURN collect(change) AS changes, collect(graphlets) AS change_graphlets, collect(pushed) AS change_pushed
 }
-RETURN p.uid AS pipeline, operators, categories, counts AS executions, cost_s, cost_full_s,
+RETURN p.uid AS pipeline, operators, categories, states, attributed, counts AS executions, cost_s, cost_full_s,
        bases, closed_graphlets, wasted_graphlets, open_graphlets, closed_cost_s,
        waste_s, open_cost_s, waste_categories, closed_full_s, closed_amortized_s,
        closed_first_use_s, waste_full_s, waste_amortized_s, waste_first_use_s, outcomes,

@@ -10,6 +10,7 @@ CALL (row) {
   MATCH (p:Pipeline {uid: row.pipeline})
   WHERE p.source = $source
   SET p.tally_operators = row.operators, p.tally_categories = row.categories,
+      p.tally_states = row.states, p.tally_attributed = row.attributed,
       p.tally_executions = row.executions, p.tally_cost_s = row.cost_s,
       p.tally_cost_full_s = row.cost_full_s, p.tally_bases = row.bases,
       p.tally_closed_graphlets = row.closed_graphlets, p.tally_wasted_graphlets = row.wasted_graphlets,

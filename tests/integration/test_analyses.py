@@ -319,6 +319,58 @@ def test_cost_tables_equal_the_sums_over_every_execution(graph):
         approx_rows(table[list(expected.columns)], expected)
 
 
+def assert_execution_tables_equal_the_counts_over_every_execution(graph) -> None:
+    """executions_by_operator, failures_by_operator and operator_frequency against the same tables
+    from every execution, held by a graphlet or not, all sources together."""
+    executions = frame(graph, "MATCH (p:Pipeline)<-[:IN_PIPELINE]-(e:Execution) RETURN p.uid AS pipeline, "
+                              "e.operator AS operator, e.category AS category, e.state AS state, e.cost_s AS cost_s")
+    assert {"COMPLETE", "FAILED"} <= set(executions["state"])
+    keys = ["operator", "category", "state"]
+    expected = executions.groupby(keys).agg(executions=("cost_s", "size"), cost_s=("cost_s", "sum"))
+    table = run(graph, "executions_by_operator").set_index(keys)
+    assert len(table) > 5
+    approx_rows(table[list(expected.columns)], expected)
+
+    failed = executions["state"].isin(["FAILED", "CANCELED"])
+    executions["failed"] = (executions["state"] == "FAILED").astype(int)
+    executions["canceled"] = (executions["state"] == "CANCELED").astype(int)
+    executions["failed_cost"] = executions["cost_s"].where(failed, 0.0)
+    keys = ["operator", "category"]
+    expected = executions.groupby(keys).agg(executions=("cost_s", "size"), failed=("failed", "sum"),
+                                            canceled=("canceled", "sum"), failed_cost_s=("failed_cost", "sum"))
+    expected["failure_rate"] = (expected["failed"] + expected["canceled"]) / expected["executions"]
+    table = run(graph, "failures_by_operator").set_index(keys)
+    assert (table["failed"] > 0).any()
+    approx_rows(table[list(expected.columns)], expected)
+
+    expected = executions.groupby("operator").agg(category=("category", "min"), pipelines=("pipeline", "nunique"),
+                                                  executions=("cost_s", "size"))
+    expected["pipeline_share"] = expected["pipelines"] / executions["pipeline"].nunique()
+    table = run(graph, "operator_frequency").set_index("operator")
+    assert (table["pipeline_share"] < 1).any()
+    approx_rows(table[list(expected.columns)], expected)
+
+
+def test_execution_tables_add_up_tallies_and_count_the_pipelines_never_built(graph):
+    # The three tables add up the pipelines' tallies, which group the executions by state and by
+    # whether a graphlet holds them; a pipeline without tallies (its graphlets never built) has its
+    # executions counted by the query itself. Both ways, and the two mixed, give the same tables.
+    assert_execution_tables_equal_the_counts_over_every_execution(graph)
+    tally = [f"tally_{name}" for name in ("operators", "categories", "states", "attributed", "executions", "cost_s")]
+    with graph.driver() as driver:
+        try:
+            for part in (0, 1):  # first every other pipeline without tallies, then all of them
+                driver.execute_query("MATCH (p:Pipeline) WITH p ORDER BY p.uid WITH collect(p) AS ordered "
+                                     "UNWIND range(0, size(ordered) - 1) AS i WITH ordered[i] AS p, i WHERE i % 2 <= $part "
+                                     "SET p += $blank", part=part, blank={key: None for key in tally},
+                                     database_=graph.database)
+                assert_execution_tables_equal_the_counts_over_every_execution(graph)
+        finally:  # the module's graph as it was, for the tests after this one
+            for source in frame(graph, "MATCH (s:Source) RETURN s.name AS name")["name"]:
+                tally_source_again(driver, graph.database, source)
+    assert frame(graph, "MATCH (p:Pipeline)<-[:IN_PIPELINE]-() WHERE p.tally_states IS NULL RETURN count(*) AS n")["n"][0] == 0
+
+
 def test_waste_and_outcome_tables_equal_the_sums_over_every_graphlet(graph):
     graphlets = frame(graph, "MATCH (g:Graphlet) RETURN g.outcome AS outcome, g.cost_full_s AS full, "
                              "g.cost_amortized_s AS amortized, g.cost_first_use_s AS first_use, "
@@ -353,8 +405,13 @@ def test_waste_and_outcome_tables_equal_the_sums_over_every_graphlet(graph):
 
 def tally_again(driver, database: str, pipelines: list[str] | None, executions: list[str] | None) -> None:
     """The build's tally step alone (scope_tallies, tallies read in halves, write_tallies)."""
+    tally_source_again(driver, database, CORPUS, pipelines, executions)
+
+
+def tally_source_again(driver, database: str, source: str, pipelines: list[str] | None = None,
+                       executions: list[str] | None = None) -> None:
     with ThreadPoolExecutor(max_workers=1) as reads:
-        run = _Run(driver, database, GraphletSettings(), CORPUS, BuildReport(), True, _Planning(), reads)
+        run = _Run(driver, database, GraphletSettings(), source, BuildReport(), True, _Planning(), reads)
         _tally(run, pipelines=pipelines, executions=executions)
 
 

@@ -258,9 +258,9 @@ V4_DERIVED = frozenset({
     ("Graphlet", "category_full_s"), ("Graphlet", "category_amortized_s"), ("Graphlet", "category_first_use_s"),
     ("Graphlet", "started_at"), ("Graphlet", "ended_at"), ("Graphlet", "trainer_state"),
     ("Execution", "first_holder"),
-    # The pipeline tallies sum those costs and list their bases (the groups and counts stay).
+    # The pipeline tallies sum those costs and list their bases, and group the executions by state.
     *(("Pipeline", f"tally_{name}") for name in (
-        "bases", "cost_s", "cost_full_s", "closed_cost_s", "waste_s", "open_cost_s", "closed_full_s",
+        "operators", "categories", "states", "attributed", "executions", "bases", "cost_s", "cost_full_s", "closed_cost_s", "waste_s", "open_cost_s", "closed_full_s",
         "closed_amortized_s", "closed_first_use_s", "waste_full_s", "waste_amortized_s", "waste_first_use_s",
         "outcome_amortized_s")),
 })
