@@ -7,8 +7,8 @@
 // A graphlet without a revision has not changed since its lineage of builds started; one whose
 // build changed only its costs or links has a later `graphlets_revision` than `facts_revision`.
 // The export runs the changed graphlets again and keeps the rows of the others; a graphlet in
-// neither list is gone. One row per pipeline with two lists: at L a day's pipelines hold 190,000 graphlets, which
-// as rows of their own took 4 s to send, as lists 0.4 s.
+// neither list is gone. One row per pipeline with two lists: at L a day's pipelines hold 190,000
+// graphlets, which as rows of their own took 4 s to send, as lists 0.4 s.
 MATCH (p:Pipeline)
 WHERE p.source = $source AND p.name IN $pipelines
 CALL (p) {
